@@ -1,0 +1,363 @@
+//! The configuration file (DESIGN.md §3): parsed and validated in one place, then passed down.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tetap_shared::Mode;
+
+/// The whole validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub auth: Vec<AuthConfig>,
+    pub workstreams: Vec<WorkstreamConfig>,
+    pub agents: Vec<AgentConfig>,
+    pub demo: Option<DemoConfig>,
+}
+
+/// `[server]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    /// The built widget (trunk output), served when the binary embeds none.
+    #[serde(default)]
+    pub widget_dir: Option<PathBuf>,
+    /// How long an agent's sign-in lasts.
+    #[serde(default = "default_session_lifetime", with = "duration_text")]
+    pub agent_session_lifetime: Duration,
+}
+
+/// `[[auth]]`: how the customers of one site are authenticated.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub id: String,
+    pub issuer: String,
+    pub audience: String,
+    #[serde(default)]
+    pub public_key_file: Option<PathBuf>,
+    /// Longest accepted `exp - iat`.
+    #[serde(default = "default_max_token_lifetime", with = "duration_text")]
+    pub max_token_lifetime: Duration,
+    /// Clock skew allowed on `exp`, `nbf` and `iat`; at most 60 s.
+    #[serde(default = "default_leeway", with = "duration_text")]
+    pub leeway: Duration,
+}
+
+/// `[[workstream]]`: a named queue of conversations with its settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkstreamConfig {
+    pub id: String,
+    pub mode: Mode,
+    #[serde(default)]
+    pub auth: Option<String>,
+    #[serde(default)]
+    pub hours: Option<String>,
+    #[serde(default)]
+    pub keep_same_agent: Option<bool>,
+    #[serde(default = "default_affinity_grace", with = "duration_text")]
+    pub affinity_grace: Duration,
+    #[serde(default, with = "optional_duration_text")]
+    pub waiting_timeout: Option<Duration>,
+    #[serde(default = "default_reconnect_grace", with = "duration_text")]
+    pub reconnect_grace: Duration,
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub offline_chat: bool,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Per-locale overrides of system texts.
+    #[serde(default)]
+    pub messages: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// `[[agent]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub id: String,
+    pub name: String,
+    pub password_hash: String,
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    pub workstreams: Vec<String>,
+}
+
+/// `[demo]`: read only by the demo build, which mints customer tokens for the demo shop page.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    pub auth: String,
+    pub private_key_file: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: Option<ServerConfig>,
+    #[serde(default)]
+    auth: Vec<AuthConfig>,
+    #[serde(default)]
+    hours: Vec<toml::Value>,
+    #[serde(default)]
+    workstream: Vec<WorkstreamConfig>,
+    #[serde(default)]
+    agent: Vec<AgentConfig>,
+    demo: Option<DemoConfig>,
+}
+
+/// Everything wrong with a configuration file, each problem naming the file and the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", problems.join("\n"))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl ConfigError {
+    fn one(problem: String) -> Self {
+        Self {
+            problems: vec![problem],
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a configuration file. Relative paths in it are relative to the file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::one(format!("{}: cannot read: {e}", path.display())))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates configuration text; `origin` names the file in messages and anchors
+    /// relative paths.
+    pub fn parse(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        let file = origin.display().to_string();
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::one(format!("{file}: {}", e.to_string().trim())))?;
+        let base = origin.parent().unwrap_or(Path::new("."));
+        let mut config = Config {
+            server: raw.server.unwrap_or_else(default_server),
+            auth: raw.auth,
+            workstreams: raw.workstream,
+            agents: raw.agent,
+            demo: raw.demo,
+        };
+        config.anchor_paths(base);
+        let hour_ids: Vec<String> = raw
+            .hours
+            .iter()
+            .filter_map(|h| h.get("id").and_then(|id| id.as_str()).map(str::to_owned))
+            .collect();
+        let mut problems = config.problems(&hour_ids);
+        for p in &mut problems {
+            *p = format!("{file}: {p}");
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    fn anchor_paths(&mut self, base: &Path) {
+        let anchor = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        for auth in &mut self.auth {
+            if let Some(p) = auth.public_key_file.as_mut() {
+                anchor(p);
+            }
+        }
+        if let Some(p) = self.server.widget_dir.as_mut() {
+            anchor(p);
+        }
+        if let Some(demo) = self.demo.as_mut() {
+            anchor(&mut demo.private_key_file);
+        }
+    }
+
+    fn problems(&self, hour_ids: &[String]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, auth) in self.auth.iter().enumerate() {
+            let key = format!("auth[{i}] (id \"{}\")", auth.id);
+            if !seen.insert(("auth", auth.id.as_str())) {
+                problems.push(format!("{key}: duplicate id"));
+            }
+            if auth.public_key_file.is_none() {
+                problems.push(format!("{key}: no key source: set public_key_file"));
+            }
+            if auth.leeway > Duration::from_secs(60) {
+                problems.push(format!("{key}.leeway: at most 60s"));
+            }
+        }
+        for (i, ws) in self.workstreams.iter().enumerate() {
+            let key = format!("workstream[{i}] (id \"{}\")", ws.id);
+            if !seen.insert(("workstream", ws.id.as_str())) {
+                problems.push(format!("{key}: duplicate id"));
+            }
+            match &ws.auth {
+                None if ws.mode == Mode::Persistent => problems.push(format!(
+                    "{key}.auth: a persistent workstream needs an auth setting (R2)"
+                )),
+                Some(auth) if !self.auth.iter().any(|a| &a.id == auth) => {
+                    problems.push(format!("{key}.auth: no [[auth]] with id \"{auth}\""))
+                }
+                _ => {}
+            }
+            if let Some(hours) = &ws.hours
+                && !hour_ids.contains(hours)
+            {
+                problems.push(format!("{key}.hours: no [[hours]] with id \"{hours}\""));
+            }
+            if ws.mode == Mode::Persistent && ws.anonymous {
+                problems.push(format!(
+                    "{key}.anonymous: persistent conversations need an authenticated customer (R2)"
+                ));
+            }
+            for origin in &ws.allowed_origins {
+                if !is_origin(origin) {
+                    problems.push(format!(
+                        "{key}.allowed_origins: \"{origin}\" is not an origin like https://shop.example.com"
+                    ));
+                }
+            }
+        }
+        for (i, agent) in self.agents.iter().enumerate() {
+            let key = format!("agent[{i}] (id \"{}\")", agent.id);
+            if !seen.insert(("agent", agent.id.as_str())) {
+                problems.push(format!("{key}: duplicate id"));
+            }
+            if argon2::PasswordHash::new(&agent.password_hash).is_err() {
+                problems.push(format!(
+                    "{key}.password_hash: not a PHC hash; make one with `tetap-relay hash-password`"
+                ));
+            }
+            for ws in &agent.workstreams {
+                if self.workstream(ws).is_none() {
+                    problems.push(format!("{key}.workstreams: no workstream \"{ws}\""));
+                }
+            }
+        }
+        if let Some(demo) = &self.demo
+            && !self.auth.iter().any(|a| a.id == demo.auth)
+        {
+            problems.push(format!("demo.auth: no [[auth]] with id \"{}\"", demo.auth));
+        }
+        problems
+    }
+
+    /// The workstream with this id.
+    pub fn workstream(&self, id: &str) -> Option<&WorkstreamConfig> {
+        self.workstreams.iter().find(|w| w.id == id)
+    }
+
+    /// The auth setting with this id.
+    pub fn auth(&self, id: &str) -> Option<&AuthConfig> {
+        self.auth.iter().find(|a| a.id == id)
+    }
+
+    /// The agent with this id.
+    pub fn agent(&self, id: &str) -> Option<&AgentConfig> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+}
+
+/// `scheme://host[:port]`, nothing more.
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+}
+
+fn default_server() -> ServerConfig {
+    ServerConfig {
+        listen: default_listen(),
+        database_url: default_database_url(),
+        widget_dir: None,
+        agent_session_lifetime: default_session_lifetime(),
+    }
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_database_url() -> String {
+    "sqlite://data/tetap.db".into()
+}
+fn default_session_lifetime() -> Duration {
+    Duration::from_secs(12 * 3600)
+}
+fn default_max_token_lifetime() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+fn default_leeway() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_affinity_grace() -> Duration {
+    Duration::from_secs(600)
+}
+fn default_reconnect_grace() -> Duration {
+    Duration::from_secs(180)
+}
+fn default_capacity() -> u32 {
+    3
+}
+
+/// Parses durations written as `90s`, `10m`, `12h`, `30d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("\"{text}\" needs a unit: s, m, h or d"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration like 10m"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("\"{text}\": unit must be s, m, h or d")),
+    };
+    Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+mod duration_text {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+mod optional_duration_text {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_duration(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! Configuration parsing and validation: every problem is reported with the file and the key.
+
+use super::*;
+
+const HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Yk1nXgdSjAh2Mb3mBvJWdfvKS1lGPa7n2KEKkn2dF3M";
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("/etc/tetap/tetap.toml"))
+}
+
+fn full_example() -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:8080"
+database_url = "sqlite://data/tetap.db"
+
+[[auth]]
+id = "shop"
+issuer = "https://shop.example.com"
+audience = "tetap"
+public_key_file = "keys/shop.pem"
+
+[[hours]]
+id = "office"
+timezone = "Asia/Jakarta"
+monday = ["09:00-17:00"]
+holidays = ["2026-12-25"]
+
+[[workstream]]
+id = "support"
+mode = "persistent"
+auth = "shop"
+hours = "office"
+keep_same_agent = true
+affinity_grace = "10m"
+allowed_origins = ["https://shop.example.com"]
+[workstream.messages.en]
+queue_position = "You are number {{position}} in line."
+
+[[agent]]
+id = "anna"
+name = "Anna"
+password_hash = "{HASH}"
+capacity = 3
+workstreams = ["support"]
+"#
+    )
+}
+
+#[test]
+fn the_design_example_parses_with_paths_relative_to_the_file() {
+    let config = parse(&full_example()).expect("valid");
+    let auth = config.auth("shop").expect("auth");
+    assert_eq!(
+        auth.public_key_file.as_deref(),
+        Some(Path::new("/etc/tetap/keys/shop.pem"))
+    );
+    let ws = config.workstream("support").expect("workstream");
+    assert_eq!(ws.mode, Mode::Persistent);
+    assert_eq!(ws.affinity_grace, Duration::from_secs(600));
+    assert_eq!(ws.reconnect_grace, Duration::from_secs(180));
+    assert_eq!(ws.waiting_timeout, None);
+    assert_eq!(config.agent("anna").map(|a| a.capacity), Some(3));
+}
+
+#[test]
+fn r2_a_persistent_workstream_without_auth_is_a_config_error() {
+    let text = full_example().replace("auth = \"shop\"\nhours", "hours");
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(
+        error.problems[0].starts_with("/etc/tetap/tetap.toml: workstream[0] (id \"support\").auth"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_auth_setting_without_a_key_source_is_named() {
+    let text = full_example().replace("public_key_file = \"keys/shop.pem\"\n", "");
+    let error = parse(&text).expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("auth[0] (id \"shop\"): no key source"),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = full_example()
+        .replace("hours = \"office\"", "hours = \"night\"")
+        .replace("workstreams = [\"support\"]", "workstreams = [\"sales\"]")
+        .replace(HASH, "plain-text-password");
+    let error = parse(&text).expect_err("refused");
+    let text = error.to_string();
+    assert_eq!(error.problems.len(), 3, "{text}");
+    assert!(text.contains("no [[hours]] with id \"night\""), "{text}");
+    assert!(text.contains("no workstream \"sales\""), "{text}");
+    assert!(text.contains("password_hash: not a PHC hash"), "{text}");
+}
+
+#[test]
+fn unknown_keys_are_refused_rather_than_ignored() {
+    let text = full_example().replace("capacity = 3", "capacty = 3");
+    let error = parse(&text).expect_err("refused");
+    assert!(error.to_string().contains("capacty"), "{error}");
+}
+
+#[test]
+fn origins_must_be_bare_origins() {
+    let text = full_example().replace(
+        "allowed_origins = [\"https://shop.example.com\"]",
+        "allowed_origins = [\"https://shop.example.com/cart\"]",
+    );
+    let error = parse(&text).expect_err("refused");
+    assert!(error.to_string().contains("is not an origin"), "{error}");
+}
+
+#[test]
+fn durations_take_a_unit() {
+    assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+    assert!(parse_duration("10").is_err());
+    assert!(parse_duration("10w").is_err());
+    assert!(parse_duration("m").is_err());
+}

@@ -1,0 +1,137 @@
+//! Tetap's relay: keeps every conversation in a durable store, enforces the conversation rules,
+//! relays messages between customers' widgets and agents, and serves the widget itself.
+//!
+//! `run` takes a bound listener, the validated configuration, a clock and a shutdown future, so
+//! tests start real servers on port 0 and move time by hand.
+
+pub mod agent_api;
+pub mod agent_session;
+pub mod assets;
+pub mod clock;
+pub mod config;
+pub mod customer_token;
+pub mod customer_ws;
+#[cfg(feature = "demo")]
+pub mod demo;
+pub mod error;
+pub mod hub;
+pub mod origin;
+pub mod secret;
+pub mod state;
+pub mod store;
+pub mod text_rules;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
+use axum::routing::{get, post, put};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::sensitive_headers::{
+    SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest HTTP request body.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest an HTTP request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("keys: {0}")]
+    Keys(#[from] customer_token::KeyLoadError),
+    #[error("widget assets: {0}")]
+    Assets(std::io::Error),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Builds the shared state: opens the store, loads keys and assets.
+pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
+    let store = store::Store::open(&config.server.database_url).await?;
+    let verifier = customer_token::CustomerVerifier::load(&config)?;
+    let assets = assets::Assets::load(&config).map_err(StartError::Assets)?;
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        clock,
+        hub: hub::Hub::default(),
+        verifier,
+        assets: Arc::new(assets),
+        password_checks: Arc::new(tokio::sync::Semaphore::new(
+            state::CONCURRENT_PASSWORD_CHECKS,
+        )),
+    })
+}
+
+/// Every route of the relay.
+pub fn app(state: AppState) -> Router {
+    let agent = Router::new()
+        .route("/login", post(agent_session::login))
+        .route("/logout", post(agent_session::logout))
+        .route("/me", get(agent_api::me))
+        .route("/presence", put(agent_api::set_presence))
+        .route("/conversations", get(agent_api::conversations))
+        .route(
+            "/conversations/{id}/messages",
+            get(agent_api::messages).post(agent_api::post_message),
+        );
+    let router = Router::new()
+        .nest("/v1/agent", agent)
+        .route("/v1/customer/ws", get(customer_ws::upgrade))
+        .route("/v1/widget/workstreams/{id}", get(assets::workstream_info))
+        .route("/tetap.js", get(assets::loader))
+        .route("/widget/", get(assets::widget_page))
+        .route("/widget/{*path}", get(assets::widget_file))
+        .route("/healthz", get(|| async { "ok" }));
+    #[cfg(feature = "demo")]
+    let router = router.merge(demo::routes());
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(SetSensitiveResponseHeadersLayer::new([SET_COOKIE]))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            COOKIE,
+        ]))
+        .with_state(state)
+}
+
+/// Serves the relay on `listener` until `shutdown` resolves, then drains open requests.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    clock: SharedClock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let state = state(config, clock).await?;
+    let store = state.store.clone();
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)?;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! The state every handler shares.
+
+use crate::assets::Assets;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::customer_token::CustomerVerifier;
+use crate::hub::Hub;
+use crate::store::Store;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Password hashes checked at once; argon2 is deliberately expensive, so sign-in floods queue here
+/// instead of starving the runtime.
+pub const CONCURRENT_PASSWORD_CHECKS: usize = 2;
+
+/// Everything a request needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: SharedClock,
+    pub hub: Hub,
+    pub verifier: CustomerVerifier,
+    pub assets: Arc<Assets>,
+    pub password_checks: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// The current time, as RFC 3339 text.
+    pub fn now_text(&self) -> String {
+        crate::clock::rfc3339(self.clock.now())
+    }
+}

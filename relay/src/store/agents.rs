@@ -1,0 +1,84 @@
+//! Agent presence and sign-in sessions, both stored so they survive a relay restart.
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// The agent's stored presence: `offline` until they first go online.
+    pub async fn presence(&self, agent_id: &str) -> Result<String, StoreError> {
+        let presence: Option<String> =
+            sqlx::query_scalar("SELECT presence FROM agents WHERE id = ?")
+                .bind(agent_id)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(presence.unwrap_or_else(|| "offline".into()))
+    }
+
+    /// Stores the agent's presence (`online` or `offline`).
+    pub async fn set_presence(&self, agent_id: &str, presence: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agents (id, presence) VALUES (?, ?) \
+             ON CONFLICT (id) DO UPDATE SET presence = excluded.presence",
+        )
+        .bind(agent_id)
+        .bind(presence)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// How many conversations use the agent's capacity (`active` ones).
+    pub async fn agent_load(&self, agent_id: &str) -> Result<u32, StoreError> {
+        let load: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM conversations WHERE agent_id = ? AND state = 'active'",
+        )
+        .bind(agent_id)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(u32::try_from(load).unwrap_or(u32::MAX))
+    }
+
+    /// Records a session by the hash of its token.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        agent_id: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(agent_id)
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The agent signed in with this token hash, if the session has not expired at `now`.
+    pub async fn session_agent(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT agent_id FROM agent_sessions WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! The objects of the public contract (DESIGN.md §3): conversations and messages as the agent API
+//! returns them and as the customer's frames carry them.
+
+use crate::ids::ConversationId;
+use serde::{Deserialize, Serialize};
+
+/// How a workstream's conversations behave (DESIGN.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Asynchronous, spans many sessions, needs an authenticated customer (R1, R2).
+    Persistent,
+    /// Classic live chat: ends with the session (R11).
+    Live,
+}
+
+impl Mode {
+    /// The lowercase name used in the API and the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Persistent => "persistent",
+            Mode::Live => "live",
+        }
+    }
+}
+
+/// A conversation's place in its life (R9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationState {
+    /// Queued, no agent.
+    Open,
+    /// Assigned to an agent; uses one unit of their capacity.
+    Active,
+    /// Parked by the agent (persistent only); uses no capacity.
+    Waiting,
+    /// Ended; never reopened.
+    Closed,
+}
+
+impl ConversationState {
+    /// The lowercase name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationState::Open => "open",
+            ConversationState::Active => "active",
+            ConversationState::Waiting => "waiting",
+            ConversationState::Closed => "closed",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "open" => Some(Self::Open),
+            "active" => Some(Self::Active),
+            "waiting" => Some(Self::Waiting),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Customer,
+    Agent,
+    System,
+}
+
+impl AuthorKind {
+    /// The lowercase name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorKind::Customer => "customer",
+            AuthorKind::Agent => "agent",
+            AuthorKind::System => "system",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "customer" => Some(Self::Customer),
+            "agent" => Some(Self::Agent),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+/// The author of a message as shown to both sides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAuthor {
+    pub kind: AuthorKind,
+    /// The agent id, the customer's `sub`, or empty for system messages.
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// One stored message. `seq` orders it within its conversation; `client_id` makes resends idempotent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub seq: u64,
+    pub id: String,
+    pub client_id: Option<String>,
+    pub author: MessageAuthor,
+    /// Set on system messages: `wait_time`, `queue_position`, `agent_joined`, `ended`, `offline`, `away`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_kind: Option<String>,
+    pub text: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// An agent as the other side sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A customer as the agent sees them: the token's `sub` and optional `name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRef {
+    pub sub: String,
+    pub name: Option<String>,
+}
+
+/// A conversation as the agent API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub workstream: String,
+    pub mode: Mode,
+    pub state: ConversationState,
+    pub agent: Option<AgentRef>,
+    pub affinity_agent: Option<String>,
+    pub customer: CustomerRef,
+    pub last_seq: u64,
+    /// Customer messages after the agent's read mark.
+    pub unread: u64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The newest message, for the work list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+}

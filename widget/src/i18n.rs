@@ -1,0 +1,110 @@
+//! The widget's strings in English and Indonesian, picked from the `locale` parameter or the
+//! browser's language.
+
+/// A language the widget speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locale {
+    En,
+    Id,
+}
+
+impl Locale {
+    /// The first of `candidates` (the `locale` parameter, then the browser's languages) that we
+    /// speak, by primary subtag (`id-ID` → Indonesian); English otherwise.
+    pub fn pick<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Self {
+        for tag in candidates {
+            let primary = tag
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            match primary.as_str() {
+                "en" => return Locale::En,
+                "id" | "in" => return Locale::Id,
+                _ => {}
+            }
+        }
+        Locale::En
+    }
+
+    /// The BCP 47 tag for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Id => "id",
+        }
+    }
+
+    /// The strings of this language.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Locale::En => &EN,
+            Locale::Id => &ID,
+        }
+    }
+}
+
+/// Every user-visible string of the widget.
+#[derive(Debug)]
+pub struct Strings {
+    pub title: &'static str,
+    pub minimise: &'static str,
+    pub message_label: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub sending: &'static str,
+    pub sent: &'static str,
+    pub failed: &'static str,
+    pub you: &'static str,
+    pub agent: &'static str,
+    pub connecting: &'static str,
+    pub reconnecting: &'static str,
+    pub sign_in: &'static str,
+    pub loading: &'static str,
+    pub not_allowed: &'static str,
+    pub unavailable: &'static str,
+    pub too_long: &'static str,
+    pub empty: &'static str,
+}
+
+static EN: Strings = Strings {
+    title: "Chat with us",
+    minimise: "Minimise chat",
+    message_label: "Message",
+    placeholder: "Type a message…",
+    send: "Send",
+    sending: "Sending…",
+    sent: "Sent",
+    failed: "Not sent",
+    you: "You",
+    agent: "Agent",
+    connecting: "Connecting…",
+    reconnecting: "Reconnecting…",
+    sign_in: "Please sign in to chat.",
+    loading: "Loading…",
+    not_allowed: "This chat cannot be used on this site.",
+    unavailable: "Chat is unavailable right now.",
+    too_long: "This message is too long.",
+    empty: "Send us a message and we will get back to you.",
+};
+
+static ID: Strings = Strings {
+    title: "Obrolan dengan kami",
+    minimise: "Kecilkan obrolan",
+    message_label: "Pesan",
+    placeholder: "Ketik pesan…",
+    send: "Kirim",
+    sending: "Mengirim…",
+    sent: "Terkirim",
+    failed: "Gagal terkirim",
+    you: "Anda",
+    agent: "Agen",
+    connecting: "Menghubungkan…",
+    reconnecting: "Menyambung ulang…",
+    sign_in: "Silakan masuk untuk mengobrol.",
+    loading: "Memuat…",
+    not_allowed: "Obrolan ini tidak dapat digunakan di situs ini.",
+    unavailable: "Obrolan sedang tidak tersedia.",
+    too_long: "Pesan ini terlalu panjang.",
+    empty: "Kirimi kami pesan dan kami akan membalas.",
+};

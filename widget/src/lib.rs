@@ -1,0 +1,31 @@
+//! The customer chat widget: a Leptos app that runs in an iframe on the relay's origin, framed by
+//! the `tetap.js` loader, talking to the host page by `postMessage` and to the relay by WebSocket.
+//!
+//! Logic lives in plain modules (`chat`, `bridge`, `backoff`, `params`, `i18n`, `identity`) so the
+//! browser tests can drive it without a relay; `view` holds the components and `app` wires them.
+
+pub mod app;
+pub mod backoff;
+pub mod bridge;
+pub mod chat;
+pub mod connection;
+pub mod i18n;
+pub mod identity;
+pub mod outbox;
+pub mod params;
+pub mod view;
+pub mod workstream;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// The id of the element `index.html` provides for the app.
+pub const ROOT_ID: &str = "tetap";
+
+/// Mounts the app when the page is the widget page. Under wasm-bindgen-test the document has no
+/// `#tetap` element, so nothing starts and the tests mount components themselves.
+#[wasm_bindgen(start)]
+pub fn start() {
+    if let Some(root) = leptos::prelude::document().get_element_by_id(ROOT_ID) {
+        app::boot(root);
+    }
+}

@@ -1,0 +1,256 @@
+//! The widget's logic without the view, in headless Chromium: the chat model, the loader
+//! protocol's checks, backoff, URL parameters, languages and identity.
+#![cfg(target_arch = "wasm32")]
+
+use tetap_shared::frames::{ConversationInfo, Cursor, ServerFrame};
+use tetap_shared::{AgentRef, AuthorKind, ConversationState, CustomerRef, ErrorCode, Message, MessageAuthor, Mode};
+use tetap_widget::backoff;
+use tetap_widget::bridge::{Inbound, Outbound, accepts, encode_outbound, host_allowed, parse_inbound};
+use tetap_widget::chat::{Chat, Effect, Status};
+use tetap_widget::i18n::Locale;
+use tetap_widget::identity::{base64url_decode, format_uuid_v4, new_client_id, storage_key};
+use tetap_widget::params::{Params, Theme, sanitize_color};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn message(seq: u64, kind: AuthorKind, client_id: Option<&str>, text: &str) -> Message {
+    Message {
+        seq,
+        id: format!("m{seq}"),
+        client_id: client_id.map(str::to_owned),
+        author: MessageAuthor { kind, id: "x".into(), name: None },
+        system_kind: None,
+        text: text.into(),
+        at: "2026-11-24T01:00:00Z".into(),
+    }
+}
+
+fn texts(chat: &Chat) -> Vec<&str> {
+    chat.entries.iter().map(|e| e.text.as_str()).collect()
+}
+
+fn welcome(conversation: Option<&str>) -> ServerFrame {
+    ServerFrame::Welcome {
+        protocol: 1,
+        workstream: "support".into(),
+        mode: Mode::Persistent,
+        customer: CustomerRef { sub: "cust-1".into(), name: None },
+        conversation: conversation.map(|id| ConversationInfo {
+            id: id.into(),
+            state: ConversationState::Active,
+            agent: Some(AgentRef { id: "anna".into(), name: "Anna".into() }),
+            last_seq: 0,
+        }),
+    }
+}
+
+#[wasm_bindgen_test]
+fn our_own_message_echoed_by_the_relay_replaces_the_pending_one() {
+    let mut chat = Chat::new(Mode::Persistent);
+    chat.push_local("a", "hi");
+    let effect = chat.apply(ServerFrame::Message {
+        conversation: "c1".into(),
+        message: message(4, AuthorKind::Customer, Some("a"), "hi"),
+    });
+    assert_eq!(effect, Effect::Nothing, "our own message is not incoming");
+    assert_eq!(texts(&chat), ["hi"]);
+    assert_eq!(chat.entries[0].status, Status::Sent);
+    assert_eq!(chat.entries[0].seq, Some(4));
+}
+
+#[wasm_bindgen_test]
+fn a_message_from_another_tab_is_added_once() {
+    let mut chat = Chat::new(Mode::Persistent);
+    for _ in 0..2 {
+        chat.apply(ServerFrame::Message {
+            conversation: "c1".into(),
+            message: message(1, AuthorKind::Customer, Some("other-tab"), "from my phone"),
+        });
+    }
+    assert_eq!(texts(&chat), ["from my phone"]);
+}
+
+#[wasm_bindgen_test]
+fn history_is_ordered_by_seq_and_pending_messages_stay_last() {
+    let mut chat = Chat::new(Mode::Persistent);
+    chat.push_local("p", "still sending");
+    chat.apply(ServerFrame::Messages {
+        conversation: "c1".into(),
+        messages: vec![
+            message(5, AuthorKind::Agent, None, "five"),
+            message(6, AuthorKind::Customer, Some("q"), "six"),
+        ],
+        more_before: true,
+    });
+    chat.apply(ServerFrame::Messages {
+        conversation: "c1".into(),
+        messages: vec![message(3, AuthorKind::Agent, None, "three")],
+        more_before: false,
+    });
+    assert_eq!(texts(&chat), ["three", "five", "six", "still sending"]);
+    assert!(!chat.more_before, "the oldest page says there is nothing above");
+    assert_eq!(
+        chat.resume_cursor(),
+        Some(Cursor { conversation: "c1".into(), after_seq: 6 })
+    );
+    assert_eq!(chat.pending(), [("p".to_owned(), "still sending".to_owned())]);
+}
+
+#[wasm_bindgen_test]
+fn only_messages_after_what_we_had_count_as_incoming() {
+    let mut chat = Chat::new(Mode::Persistent);
+    let first = chat.apply(ServerFrame::Messages {
+        conversation: "c1".into(),
+        messages: vec![message(1, AuthorKind::Agent, None, "old")],
+        more_before: false,
+    });
+    assert_eq!(first, Effect::Nothing, "the first page is history");
+    let resumed = chat.apply(ServerFrame::Messages {
+        conversation: "c1".into(),
+        messages: vec![message(2, AuthorKind::Agent, None, "missed while offline")],
+        more_before: false,
+    });
+    assert!(matches!(resumed, Effect::Incoming(ref m) if m.len() == 1));
+    let pushed = chat.apply(ServerFrame::Message {
+        conversation: "c1".into(),
+        message: message(3, AuthorKind::Agent, None, "new"),
+    });
+    assert!(matches!(pushed, Effect::Incoming(ref m) if m[0].text == "new"));
+}
+
+#[wasm_bindgen_test]
+fn token_errors_ask_for_a_new_token_and_permanent_refusals_fail_the_message() {
+    let mut chat = Chat::new(Mode::Persistent);
+    chat.push_local("a", "x");
+    chat.push_local("b", "y");
+    for code in [ErrorCode::TokenExpired, ErrorCode::Unauthorized] {
+        assert_eq!(chat.apply(ServerFrame::error(code, "m")), Effect::TokenNeeded);
+    }
+    let refused = ServerFrame::Error {
+        code: ErrorCode::MessageTooLong,
+        message: "too long".into(),
+        client_id: Some("a".into()),
+    };
+    assert_eq!(chat.apply(refused), Effect::Nothing);
+    let limited = ServerFrame::Error {
+        code: ErrorCode::RateLimited,
+        message: "slow down".into(),
+        client_id: Some("b".into()),
+    };
+    assert!(matches!(chat.apply(limited), Effect::Error { code: ErrorCode::RateLimited, .. }));
+    let statuses: Vec<Status> = chat.entries.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [Status::Failed, Status::Sending], "rate-limited messages are retried");
+    assert_eq!(chat.pending().len(), 1);
+}
+
+#[wasm_bindgen_test]
+fn welcome_and_state_frames_name_the_agent() {
+    let mut chat = Chat::default();
+    assert_eq!(chat.apply(welcome(Some("c9"))), Effect::Welcomed);
+    assert_eq!(chat.mode, Some(Mode::Persistent));
+    assert_eq!(chat.agent_name(), Some("Anna"));
+    chat.apply(ServerFrame::State {
+        conversation: ConversationInfo {
+            id: "c9".into(),
+            state: ConversationState::Waiting,
+            agent: None,
+            last_seq: 0,
+        },
+    });
+    assert_eq!(chat.agent_name(), None);
+}
+
+#[wasm_bindgen_test]
+fn loader_messages_are_parsed_strictly() {
+    assert_eq!(
+        parse_inbound(r#"{"tetap":1,"type":"token","token":"abc"}"#),
+        Some(Inbound::Token(Some("abc".into())))
+    );
+    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"token","token":null}"#), Some(Inbound::Token(None)));
+    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"token","token":""}"#), Some(Inbound::Token(None)));
+    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"open"}"#), Some(Inbound::Open));
+    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"close"}"#), Some(Inbound::Close));
+    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"logout"}"#), Some(Inbound::Logout));
+    for junk in [r#"{"type":"open"}"#, r#"{"tetap":2,"type":"open"}"#, r#"{"tetap":1,"type":"explode"}"#, "\"open\"", "null"] {
+        assert_eq!(parse_inbound(junk), None, "{junk}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn messages_to_the_loader_carry_the_version_and_type() {
+    let json: serde_json::Value = serde_json::from_str(&encode_outbound(&Outbound::Unread { count: 3 })).expect("json");
+    assert_eq!(json, serde_json::json!({"tetap": 1, "type": "unread", "count": 3}));
+    let json: serde_json::Value = serde_json::from_str(&encode_outbound(&Outbound::TokenRequest)).expect("json");
+    assert_eq!(json, serde_json::json!({"tetap": 1, "type": "token_request"}));
+}
+
+#[wasm_bindgen_test]
+fn only_the_parent_on_an_allowed_host_origin_is_believed() {
+    let allowed = vec!["https://shop.example.com/".to_owned()];
+    let host = "https://shop.example.com";
+    assert!(accepts(true, host, host, &allowed));
+    assert!(!accepts(false, host, host, &allowed), "another window");
+    assert!(!accepts(true, "https://evil.example", host, &allowed), "another origin");
+    assert!(!accepts(true, "https://evil.example", "https://evil.example", &allowed), "a host not allowed");
+    assert!(!host_allowed("", &allowed));
+    assert!(!host_allowed("https://shop.example.com.evil.example", &allowed));
+}
+
+#[wasm_bindgen_test]
+fn backoff_grows_is_jittered_and_capped() {
+    assert_eq!(backoff::delay_ms(0, 0.0), 250);
+    assert_eq!(backoff::delay_ms(0, 0.999), 499);
+    assert!(backoff::delay_ms(3, 0.5) > backoff::delay_ms(2, 0.5));
+    for attempt in [10, 20, 1000, u32::MAX] {
+        let delay = backoff::delay_ms(attempt, 0.999);
+        assert!((backoff::MAX_MS / 2..backoff::MAX_MS).contains(&delay), "{attempt}: {delay}");
+    }
+    assert_ne!(backoff::delay_ms(4, 0.1), backoff::delay_ms(4, 0.9), "jitter spreads retries");
+}
+
+#[wasm_bindgen_test]
+fn url_parameters_are_read_and_colours_sanitised() {
+    let params = Params::parse("?workstream=support&host=https%3A%2F%2Fshop.example.com%2F&locale=id&theme=dark&color=%230a7");
+    assert_eq!(params.workstream, "support");
+    assert_eq!(params.host, "https://shop.example.com");
+    assert_eq!(params.locale.as_deref(), Some("id"));
+    assert_eq!(params.theme, Theme::Dark);
+    assert_eq!(params.color.as_deref(), Some("#0a7"));
+    assert_eq!(Params::parse("").theme, Theme::Auto);
+    for bad in ["red;background:url(x)", "#12", "#zzzzzz", "var(--x)", ""] {
+        assert_eq!(sanitize_color(bad), None, "{bad}");
+    }
+    assert_eq!(sanitize_color("teal").as_deref(), Some("teal"));
+}
+
+#[wasm_bindgen_test]
+fn the_locale_comes_from_the_parameter_then_the_browser() {
+    assert_eq!(Locale::pick(["id-ID"]), Locale::Id);
+    assert_eq!(Locale::pick(["fr", "id"]), Locale::Id);
+    assert_eq!(Locale::pick(["en-GB", "id"]), Locale::En);
+    assert_eq!(Locale::pick(["fr"]), Locale::En);
+    assert_eq!(Locale::Id.strings().send, "Kirim");
+}
+
+#[wasm_bindgen_test]
+fn storage_is_keyed_by_issuer_subject_and_workstream() {
+    // {"iss":"https://shop.example.com","sub":"cust-1"} — the signature is not ours to check.
+    let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL3Nob3AuZXhhbXBsZS5jb20iLCJzdWIiOiJjdXN0LTEifQ.sig";
+    let key = storage_key(token, "support").expect("a key");
+    assert!(key.starts_with("tetap:v1:") && key.contains("cust-1") && key.ends_with("support"));
+    assert_ne!(storage_key(token, "billing"), Some(key));
+    assert_eq!(storage_key("not-a-jwt", "support"), None);
+    assert_eq!(base64url_decode("aGk").as_deref(), Some(&b"hi"[..]));
+    assert_eq!(base64url_decode("a*b"), None);
+}
+
+#[wasm_bindgen_test]
+fn client_ids_are_random_v4_uuids() {
+    let id = format_uuid_v4([0xff; 16]);
+    assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    let (a, b) = (new_client_id(), new_client_id());
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 36);
+    assert_eq!(a.as_bytes()[14], b'4');
+}

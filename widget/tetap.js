@@ -1,0 +1,200 @@
+/*! Tetap loader: draws the chat launcher and frames the widget from the relay.
+ *
+ *   <script src="https://chat.example.com/tetap.js" data-workstream="support"
+ *           data-auth="auth.getToken" async></script>
+ *
+ * Attributes: data-workstream (required), data-auth (dotted path of a global function: with no
+ * parameter it returns a token or a Promise of one; with one it gets callback(token); null or ""
+ * means signed out), data-relay (defaults to this script's origin), data-locale, data-theme
+ * (light|dark|auto), data-color, data-position (right|left).
+ *
+ * API: Tetap.open(), close() (minimise), toggle(), setAuthTokenProvider(fn), logout(),
+ * on(event, fn) / off(event, fn) for ready, open, close, message, unread, error.
+ * Calls made before this script has run are queued by a stub placed before it:
+ *
+ *   <script>window.Tetap=window.Tetap||{q:[]};"open close toggle setAuthTokenProvider logout on off"
+ *   .split(" ").forEach(function(m){Tetap[m]=Tetap[m]||function(){Tetap.q.push([m,arguments])}})</script>
+ *
+ * Nothing else is global, no host CSS is touched (elements are styled through their style
+ * property, which a host's CSP allows), messages are accepted only from our own iframe at the
+ * relay origin and posted only to that exact origin.
+ */
+(function (w, d) {
+  'use strict';
+  var old = w.Tetap;
+  if (old && old.v) return; // loaded twice
+  var me = d.currentScript || d.querySelector('script[data-workstream][src*="tetap.js"]');
+  if (!me) return;
+  var ds = me.dataset;
+  var relay = new URL(ds.relay || me.src, location.href).origin;
+  var id = /^id\b/i.test(ds.locale || navigator.language || '');
+  var handlers = {};
+  var provider = null;
+  var frame, launcher, badge, isOpen = false, ready = false;
+  var side = ds.position === 'left' ? 'left' : 'right';
+  var color = ds.color || '#2563eb';
+  var Z = '2147483000';
+
+  function css(el, styles) {
+    for (var k in styles) el.style.setProperty(k, styles[k], 'important');
+    return el;
+  }
+  function emit(name, data) {
+    (handlers[name] || []).slice().forEach(function (fn) {
+      try { fn(data); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+  function post(msg) {
+    msg.tetap = 1;
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage(msg, relay);
+  }
+
+  // The token provider: setAuthTokenProvider's, else the global function named by data-auth.
+  function authFn() {
+    if (provider) return provider;
+    if (!ds.auth) return null;
+    var owner = w, fn = w;
+    ds.auth.split('.').forEach(function (key) { owner = fn; fn = fn == null ? fn : fn[key]; });
+    return typeof fn === 'function' ? fn.bind(owner) : null;
+  }
+  function sendToken() {
+    var fn = authFn();
+    new Promise(function (resolve) {
+      if (!fn) resolve(null);
+      else if (fn.length) fn(resolve);
+      else resolve(fn());
+    }).then(null, function () { return null; }).then(function (token) {
+      post({ type: 'token', token: typeof token === 'string' && token ? token : null });
+    });
+  }
+
+  function createFrame() {
+    if (frame) return;
+    var q = new URLSearchParams({ workstream: ds.workstream || '', host: location.origin });
+    ['locale', 'theme', 'color'].forEach(function (k) { if (ds[k]) q.set(k, ds[k]); });
+    frame = d.createElement('iframe');
+    frame.src = relay + '/widget/?' + q;
+    frame.title = id ? 'Obrolan' : 'Chat';
+    css(frame, {
+      position: 'fixed', bottom: '88px', width: 'min(380px, calc(100vw - 32px))',
+      height: 'min(600px, calc(100vh - 104px))', border: '0', 'border-radius': '12px',
+      'box-shadow': '0 8px 32px rgba(0,0,0,.25)', 'z-index': Z, display: 'none',
+      'color-scheme': 'normal', background: 'transparent', margin: '0', padding: '0'
+    });
+    frame.style.setProperty(side, '16px', 'important');
+    d.body.appendChild(frame);
+  }
+  function preload() {
+    (w.requestIdleCallback || function (f) { setTimeout(f, 2000); })(createFrame);
+  }
+
+  function setBadge(count) {
+    count = Math.max(0, count | 0);
+    badge.textContent = count > 99 ? '99+' : String(count);
+    css(badge, { display: count ? 'block' : 'none' });
+    var label = id ? 'Buka obrolan' : 'Open chat';
+    if (count) label += id ? ' (' + count + ' belum dibaca)' : ' (' + count + ' unread)';
+    launcher.setAttribute('aria-label', label);
+  }
+
+  function open() {
+    createFrame();
+    if (isOpen) return;
+    isOpen = true;
+    css(frame, { display: 'block' });
+    launcher.setAttribute('aria-expanded', 'true');
+    if (ready) post({ type: 'open' }); // else sent on "ready"
+    frame.focus();
+    emit('open');
+  }
+  function close() {
+    if (!isOpen) return;
+    isOpen = false;
+    css(frame, { display: 'none' });
+    launcher.setAttribute('aria-expanded', 'false');
+    post({ type: 'close' });
+    launcher.focus();
+    emit('close');
+  }
+
+  w.addEventListener('message', function (e) {
+    var m = e.data;
+    if (!frame || e.source !== frame.contentWindow || e.origin !== relay) return;
+    if (!m || m.tetap !== 1) return;
+    switch (m.type) {
+      case 'ready':
+        ready = true;
+        sendToken();
+        if (isOpen) post({ type: 'open' });
+        emit('ready');
+        break;
+      case 'token_request': sendToken(); break;
+      case 'unread': setBadge(m.count); emit('unread', { count: m.count }); break;
+      case 'message': emit('message', m.message); break;
+      case 'close': close(); break;
+      case 'error': emit('error', { code: m.code, message: m.message }); break;
+    }
+  });
+
+  function drawLauncher() {
+    var svg = 'http://www.w3.org/2000/svg';
+    launcher = css(d.createElement('button'), {
+      position: 'fixed', bottom: '16px', width: '56px', height: '56px', 'border-radius': '50%',
+      border: '0', margin: '0', padding: '0', background: color, color: '#fff', cursor: 'pointer',
+      'box-shadow': '0 4px 16px rgba(0,0,0,.25)', 'z-index': Z, display: 'flex',
+      'align-items': 'center', 'justify-content': 'center'
+    });
+    launcher.style.setProperty(side, '16px', 'important');
+    launcher.type = 'button';
+    launcher.setAttribute('aria-expanded', 'false');
+    var icon = d.createElementNS(svg, 'svg');
+    icon.setAttribute('viewBox', '0 0 24 24');
+    icon.setAttribute('width', '28');
+    icon.setAttribute('height', '28');
+    icon.setAttribute('aria-hidden', 'true');
+    var path = d.createElementNS(svg, 'path');
+    path.setAttribute('fill', 'currentColor');
+    path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z');
+    icon.appendChild(path);
+    badge = css(d.createElement('span'), {
+      position: 'absolute', top: '-4px', right: '-4px', 'min-width': '20px', height: '20px',
+      padding: '0 5px', 'border-radius': '10px', background: '#d1242f', color: '#fff',
+      font: 'bold 12px/20px sans-serif', 'text-align': 'center', display: 'none',
+      'box-sizing': 'border-box'
+    });
+    badge.setAttribute('aria-hidden', 'true');
+    launcher.appendChild(icon);
+    launcher.appendChild(badge);
+    launcher.addEventListener('click', function () { isOpen ? close() : open(); });
+    d.body.appendChild(launcher);
+    setBadge(0);
+    if (authFn()) preload();
+  }
+
+  var api = {
+    v: 1,
+    open: open,
+    close: close,
+    toggle: function () { isOpen ? close() : open(); },
+    setAuthTokenProvider: function (fn) {
+      provider = typeof fn === 'function' ? fn : null;
+      if (ready) sendToken();
+      else if (provider && launcher) preload();
+    },
+    logout: function () { post({ type: 'logout' }); },
+    on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
+    off: function (name, fn) {
+      handlers[name] = (handlers[name] || []).filter(function (h) { return h !== fn; });
+    }
+  };
+  w.Tetap = api;
+
+  function start() {
+    drawLauncher();
+    ((old && old.q) || []).forEach(function (call) {
+      if (api[call[0]]) api[call[0]].apply(null, call[1]);
+    });
+  }
+  if (d.body) start();
+  else d.addEventListener('DOMContentLoaded', start);
+})(window, document);

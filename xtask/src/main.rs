@@ -1,0 +1,70 @@
+//! `cargo xtask`: Tetap's automation, in Rust rather than shell (see rust-analyzer's xtask).
+//!
+//! `setup` installs the offline WASM toolchain of `shared/TOOLCHAIN.md`, `test` is what CI runs,
+//! `run` starts the relay with a demo shop, `dist` builds the release binary with the widget inside.
+
+mod cmd;
+mod demo;
+mod dist;
+mod paths;
+mod run;
+mod setup;
+mod test;
+mod widget;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup         install what building and testing need (idempotent; quick when all is there)
+  test          setup, fmt, clippy (native and wasm32), widget build, all tests; what CI runs
+  run           setup, build the widget, start the relay with the demo shop on 127.0.0.1:8080
+  dist          setup, build the widget, build target/release/tetap-relay with the widget embedded
+  build-widget  `trunk build --release` into target/widget-dist";
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The cause chain, not a backtrace of xtask: the failing command's own output is
+            // just above.
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match args.as_slice() {
+        [] => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        [one] => one.as_str(),
+        _ => bail!("expected one command, got {args:?}\n\n{USAGE}"),
+    };
+    let started = Instant::now();
+    match command {
+        "setup" => setup::run()?,
+        "test" => test::run()?,
+        "run" => run::run()?,
+        "dist" => dist::run()?,
+        "build-widget" => widget::build()?,
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+    println!("==> {command} done in {}", cmd::secs(started.elapsed()));
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! `cargo xtask run`: the relay's demo build serving the widget and a demo shop on
+//! 127.0.0.1:8080, in the foreground, with what a person needs to try it printed first.
+
+use anyhow::Result;
+
+use crate::cmd::Cmd;
+use crate::demo::{self, AGENT, LISTEN};
+use crate::{setup, widget};
+
+const RELAY: [&str; 6] = ["-p", "tetap-relay", "--features", "demo", "--", "--config"];
+
+/// Setup, widget, demo files, then the relay until it is stopped (Ctrl-C).
+pub fn run() -> Result<()> {
+    setup::run()?;
+    widget::build()?;
+    let demo = demo::prepare()?;
+    // Build first so the banner below is the last thing printed before the relay's own log.
+    Cmd::new(
+        "cargo",
+        ["build", "-p", "tetap-relay", "--features", "demo"],
+    )
+    .run()?;
+    let base = format!("http://{LISTEN}");
+    let password = &demo.password;
+    println!(
+        r#"
+==> Tetap demo
+    demo shop:     {base}/
+    agent API:     {base}/v1/agent/
+    OpenAPI:       {base}/v1/openapi.json
+    agent:         {AGENT}
+    password:      {password}   (kept in target/demo/anna-password.txt)
+    config:        {config}
+
+    # sign in as {AGENT}, go online, list conversations:
+    TOKEN=$(curl -s -X POST {base}/v1/agent/login -H 'Content-Type: application/json' \
+      -d '{{"agent":"{AGENT}","password":"{password}"}}' | sed -E 's/.*"token":"([^"]*)".*/\1/')
+    curl -s -X PUT {base}/v1/agent/presence -H "Authorization: Bearer $TOKEN" \
+      -H 'Content-Type: application/json' -d '{{"presence":"online"}}'
+    curl -s {base}/v1/agent/conversations -H "Authorization: Bearer $TOKEN"
+"#,
+        config = demo.config.display(),
+    );
+    Cmd::new("cargo", ["run"])
+        .args(RELAY)
+        .args([demo.config.as_os_str()])
+        .run()
+}
