@@ -2,6 +2,7 @@
 
 mod relay {
     pub mod agent_api;
+    pub mod browser;
     pub mod customer_socket;
     pub mod support;
 }
