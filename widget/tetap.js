@@ -1,24 +1,11 @@
-/*! Tetap loader: draws the chat launcher and frames the widget from the relay.
- *
- *   <script src="https://chat.example.com/tetap.js" data-workstream="support"
- *           data-auth="auth.getToken" async></script>
- *
- * Attributes: data-workstream (required), data-auth (dotted path of a global function: with no
- * parameter it returns a token or a Promise of one; with one it gets callback(token); null or ""
- * means signed out), data-relay (defaults to this script's origin), data-locale, data-theme
- * (light|dark|auto), data-color, data-position (right|left).
- *
- * API: Tetap.open(), close() (minimise), toggle(), setAuthTokenProvider(fn), logout(),
- * on(event, fn) / off(event, fn) for ready, open, close, message, unread, error.
- * Calls made before this script has run are queued by a stub placed before it:
- *
- *   <script>window.Tetap=window.Tetap||{q:[]};"open close toggle setAuthTokenProvider logout on off"
- *   .split(" ").forEach(function(m){Tetap[m]=Tetap[m]||function(){Tetap.q.push([m,arguments])}})</script>
- *
- * Nothing else is global, no host CSS is touched (elements are styled through their style
- * property, which a host's CSP allows), messages are accepted only from our own iframe at the
- * relay origin and posted only to that exact origin.
- */
+/*! Tetap loader. <script src="https://chat.example.com/tetap.js" data-workstream="support"
+ * data-auth="auth.getToken" async></script>; also data-relay, data-locale, data-theme, data-color,
+ * data-position. API: Tetap.open/close/toggle/setAuthTokenProvider/logout/on/off. To queue calls
+ * made before this script runs, put this stub first:
+ * <script>window.Tetap=window.Tetap||{q:[]};"open close toggle setAuthTokenProvider logout on off"
+ * .split(" ").forEach(function(m){Tetap[m]=Tetap[m]||function(){Tetap.q.push([m,arguments])}})</script>
+ * One global (Tetap); no host CSS (style properties only: a host CSP allows them); messages
+ * only from our iframe at the relay origin, and only to it. */
 (function (w, d) {
   'use strict';
   var old = w.Tetap;
@@ -30,7 +17,7 @@
   var id = /^id\b/i.test(ds.locale || navigator.language || '');
   var handlers = {};
   var provider = null;
-  var frame, launcher, badge, isOpen = false, ready = false;
+  var frame, launcher, badge, isOpen = false, ready = false, forget = false, asked = false;
   var side = ds.position === 'left' ? 'left' : 'right';
   var color = ds.color || '#2563eb';
   var Z = '2147483000';
@@ -59,6 +46,7 @@
   }
   function sendToken() {
     var fn = authFn();
+    asked = true;
     new Promise(function (resolve) {
       if (!fn) resolve(null);
       else if (fn.length) fn(resolve);
@@ -103,7 +91,10 @@
     isOpen = true;
     css(frame, { display: 'block' });
     launcher.setAttribute('aria-expanded', 'true');
-    if (ready) post({ type: 'open' }); // else sent on "ready"
+    if (ready) { // else all this is done on "ready"
+      if (!asked) sendToken();
+      post({ type: 'open' });
+    }
     frame.focus();
     emit('open');
   }
@@ -124,6 +115,8 @@
     switch (m.type) {
       case 'ready':
         ready = true;
+        if (forget) post({ type: 'logout' });
+        forget = false;
         sendToken();
         if (isOpen) post({ type: 'open' });
         emit('ready');
@@ -171,29 +164,44 @@
     if (authFn()) preload();
   }
 
-  var api = {
-    v: 1,
+  var impl = {
     open: open,
     close: close,
     toggle: function () { isOpen ? close() : open(); },
     setAuthTokenProvider: function (fn) {
       provider = typeof fn === 'function' ? fn : null;
       if (ready) sendToken();
-      else if (provider && launcher) preload();
+      else if (provider) preload();
     },
-    logout: function () { post({ type: 'logout' }); },
+    // The widget's storage is the frame's: load it, hidden, to clear it. The token provider is
+    // asked again on the next open.
+    logout: function () {
+      asked = false;
+      if (ready) post({ type: 'logout' });
+      else { forget = true; createFrame(); }
+    },
     on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
     off: function (name, fn) {
       handlers[name] = (handlers[name] || []).filter(function (h) { return h !== fn; });
     }
   };
+  // Until the launcher is drawn (the body may not exist yet), calls wait in the queue.
+  var queue = (old && old.q) || [];
+  var api = { v: 1 };
+  Object.keys(impl).forEach(function (name) {
+    api[name] = function () {
+      if (launcher) impl[name].apply(null, arguments);
+      else queue.push([name, arguments]);
+    };
+  });
   w.Tetap = api;
 
   function start() {
     drawLauncher();
-    ((old && old.q) || []).forEach(function (call) {
-      if (api[call[0]]) api[call[0]].apply(null, call[1]);
+    queue.forEach(function (call) {
+      if (impl[call[0]]) impl[call[0]].apply(null, call[1]);
     });
+    queue = [];
   }
   if (d.body) start();
   else d.addEventListener('DOMContentLoaded', start);

@@ -182,6 +182,12 @@ impl Config {
         if let Some(p) = self.server.widget_dir.as_mut() {
             anchor(p);
         }
+        if let Some(path) = self.server.database_url.strip_prefix("sqlite://")
+            && !path.is_empty()
+            && Path::new(path).is_relative()
+        {
+            self.server.database_url = format!("sqlite://{}", base.join(path).display());
+        }
         if let Some(demo) = self.demo.as_mut() {
             anchor(&mut demo.private_key_file);
         }

@@ -9,10 +9,11 @@
 //! and only when that origin is one of the workstream's `allowed_origins`; it posts only to that
 //! exact origin, never `*`.
 
-use serde::{Deserialize, Serialize};
+use crate::wire;
+use serde::Serialize;
 use tetap_shared::Message;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessageEvent;
 
 /// The version field every message carries.
@@ -43,15 +44,6 @@ pub enum Outbound {
     Error { code: String, message: String },
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    tetap: u32,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    token: Option<String>,
-}
-
 #[derive(Serialize)]
 struct Stamped<'a> {
     tetap: u32,
@@ -59,14 +51,15 @@ struct Stamped<'a> {
     message: &'a Outbound,
 }
 
-/// Reads a loader message (as JSON); `None` for anything that is not one.
-pub fn parse_inbound(json: &str) -> Option<Inbound> {
-    let envelope: Envelope = serde_json::from_str(json).ok()?;
-    if envelope.tetap != BRIDGE_VERSION {
+/// Reads a loader message (the `data` of a `message` event); `None` for anything that is not one.
+pub fn parse_inbound(data: &JsValue) -> Option<Inbound> {
+    if wire::field(data, "tetap").as_f64() != Some(f64::from(BRIDGE_VERSION)) {
         return None;
     }
-    match envelope.kind.as_str() {
-        "token" => Some(Inbound::Token(envelope.token.filter(|t| !t.is_empty()))),
+    match wire::string(data, "type")?.as_str() {
+        "token" => Some(Inbound::Token(
+            wire::string(data, "token").filter(|token| !token.is_empty()),
+        )),
         "open" => Some(Inbound::Open),
         "close" => Some(Inbound::Close),
         "logout" => Some(Inbound::Logout),
@@ -132,13 +125,7 @@ impl Bridge {
             if !accepts(from_parent, &event.origin(), &host, &allowed_origins) {
                 return;
             }
-            let Some(json) = js_sys::JSON::stringify(&event.data())
-                .ok()
-                .and_then(|json| json.as_string())
-            else {
-                return;
-            };
-            if let Some(inbound) = parse_inbound(&json) {
+            if let Some(inbound) = parse_inbound(&event.data()) {
                 handler(inbound);
             }
         });

@@ -134,7 +134,7 @@ async fn run(
                 while let Some(event) = events.next().await {
                     match event {
                         Event::Socket(Ok(WsMessage::Text(text))) => {
-                            let Ok(frame) = ServerFrame::decode(&text) else {
+                            let Some(frame) = crate::wire::server_frame(&text) else {
                                 continue;
                             };
                             if matches!(frame, ServerFrame::Welcome { .. }) {

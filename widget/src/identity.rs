@@ -4,20 +4,14 @@
 //! to key its storage by identity (issuer, subject, workstream), so that one customer never sees
 //! another's unsent messages on a shared computer.
 
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Claims {
-    iss: Option<String>,
-    sub: Option<String>,
-}
+use crate::wire;
 
 /// The storage key for this customer and workstream, or `None` when the token has no readable
 /// `iss`/`sub` (anonymous or malformed: nothing is stored then).
 pub fn storage_key(token: &str, workstream: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let claims: Claims = serde_json::from_slice(&base64url_decode(payload)?).ok()?;
-    let (iss, sub) = (claims.iss?, claims.sub?);
+    let claims = wire::parse(&String::from_utf8(base64url_decode(payload)?).ok()?)?;
+    let (iss, sub) = (wire::string(&claims, "iss")?, wire::string(&claims, "sub")?);
     Some(format!(
         "{}{}\u{1f}{}\u{1f}{}",
         crate::outbox::PREFIX,

@@ -1,7 +1,7 @@
 //! The customer chat widget: a Leptos app that runs in an iframe on the relay's origin, framed by
 //! the `tetap.js` loader, talking to the host page by `postMessage` and to the relay by WebSocket.
 //!
-//! Logic lives in plain modules (`chat`, `bridge`, `backoff`, `params`, `i18n`, `identity`) so the
+//! Logic lives in plain modules (`chat`, `bridge`, `backoff`, `params`, `i18n`, `identity`, `wire`) so the
 //! browser tests can drive it without a relay; `view` holds the components and `app` wires them.
 
 pub mod app;
@@ -14,6 +14,7 @@ pub mod identity;
 pub mod outbox;
 pub mod params;
 pub mod view;
+pub mod wire;
 pub mod workstream;
 
 use wasm_bindgen::prelude::wasm_bindgen;

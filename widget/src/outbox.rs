@@ -3,6 +3,7 @@
 //! `logout()` clears it all. Where storage is unavailable (blocked third-party storage), nothing is
 //! kept and the widget works as before.
 
+use crate::wire;
 use web_sys::Storage;
 
 /// Every key the widget writes starts with this.
@@ -14,10 +15,19 @@ fn storage() -> Option<Storage> {
 
 /// The unsent messages stored under `key`, as `(client_id, text)`.
 pub fn load(key: &str) -> Vec<(String, String)> {
-    storage()
-        .and_then(|s| s.get_item(key).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
+    let Some(json) = storage().and_then(|s| s.get_item(key).ok().flatten()) else {
+        return Vec::new();
+    };
+    let Some(items) = wire::parse(&json).filter(js_sys::Array::is_array) else {
+        return Vec::new();
+    };
+    js_sys::Array::from(&items)
+        .iter()
+        .filter_map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
 }
 
 /// Replaces what is stored under `key`; an empty outbox removes the key.

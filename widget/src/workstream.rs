@@ -1,11 +1,13 @@
 //! The workstream's public settings, fetched from the relay before anything else: its mode and the
 //! origins that may embed it.
 
-use serde::Deserialize;
+use crate::wire;
 use tetap_shared::Mode;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// `GET /v1/widget/workstreams/{id}`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkstreamInfo {
     pub id: String,
     pub mode: Mode,
@@ -30,13 +32,30 @@ pub async fn fetch(id: &str) -> Result<WorkstreamInfo, LoadError> {
         "/v1/widget/workstreams/{}",
         String::from(js_sys::encode_uri_component(id))
     );
-    let response = gloo_net::http::Request::get(&url)
-        .send()
+    let response = JsFuture::from(leptos::prelude::window().fetch_with_str(&url))
         .await
         .map_err(|_| LoadError::Unavailable)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| LoadError::Unavailable)?;
     match response.status() {
-        200 => response.json().await.map_err(|_| LoadError::Unavailable),
-        404 => Err(LoadError::Unknown),
-        _ => Err(LoadError::Unavailable),
+        200 => {}
+        404 => return Err(LoadError::Unknown),
+        _ => return Err(LoadError::Unavailable),
     }
+    let body = response.json().map_err(|_| LoadError::Unavailable)?;
+    let body = JsFuture::from(body)
+        .await
+        .map_err(|_| LoadError::Unavailable)?;
+    info(&body).ok_or(LoadError::Unavailable)
+}
+
+/// Reads the JSON body of the workstream endpoint.
+pub fn info(body: &JsValue) -> Option<WorkstreamInfo> {
+    Some(WorkstreamInfo {
+        id: wire::string(body, "id")?,
+        mode: wire::mode(&wire::string(body, "mode")?)?,
+        allowed_origins: wire::array(body, "allowed_origins")?
+            .iter()
+            .filter_map(JsValue::as_string)
+            .collect(),
+    })
 }

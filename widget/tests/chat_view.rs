@@ -14,7 +14,9 @@ use tetap_widget::i18n::Locale;
 use tetap_widget::view::{ChatView, Outgoing};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::{
+    Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -35,7 +37,11 @@ fn mount(mode: Mode) -> Harness {
         .expect("div")
         .dyn_into()
         .expect("an HTML element");
-    document().body().expect("body").append_child(&root).expect("attached");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("attached");
     let chat = RwSignal::new(Chat::new(mode));
     let link = RwSignal::new(Link::Online);
     let can_write = RwSignal::new(true);
@@ -70,7 +76,10 @@ impl Harness {
     }
 
     fn all(&self, selector: &str) -> Vec<web_sys::Element> {
-        let list = self.root.query_selector_all(selector).expect("valid selector");
+        let list = self
+            .root
+            .query_selector_all(selector)
+            .expect("valid selector");
         (0..list.length())
             .filter_map(|i| list.item(i))
             .filter_map(|node| node.dyn_into().ok())
@@ -84,7 +93,10 @@ impl Harness {
     }
 
     fn textarea(&self) -> HtmlTextAreaElement {
-        self.find("textarea").expect("a composer").dyn_into().expect("a textarea")
+        self.find("textarea")
+            .expect("a composer")
+            .dyn_into()
+            .expect("a textarea")
     }
 
     fn type_text(&self, text: &str) {
@@ -102,12 +114,17 @@ impl Harness {
         init.set_shift_key(shift);
         init.set_bubbles(true);
         init.set_cancelable(true);
-        let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+        let event =
+            KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
         self.textarea().dispatch_event(&event).expect("dispatched")
     }
 
     fn click_send(&self) {
-        let button: HtmlElement = self.find(".tetap-send").expect("a send button").dyn_into().expect("html");
+        let button: HtmlElement = self
+            .find(".tetap-send")
+            .expect("a send button")
+            .dyn_into()
+            .expect("html");
         button.click();
     }
 
@@ -148,10 +165,23 @@ async fn a_sent_message_shows_as_sending_then_sent_on_its_ack() {
     let sent = h.sent.get_untracked();
     assert_eq!(sent.len(), 1, "the send callback got one message");
     assert_eq!(sent[0].text, "Halo, pesanan saya belum sampai");
-    assert_eq!(sent[0].client_id.len(), 36, "a UUID client id: {}", sent[0].client_id);
-    let mine = h.find(".tetap-msg--customer").expect("the message is shown at once");
-    assert_eq!(mine.get_attribute("data-status").as_deref(), Some("sending"));
-    assert_eq!(h.text(".tetap-msg--customer .tetap-text"), "Halo, pesanan saya belum sampai");
+    assert_eq!(
+        sent[0].client_id.len(),
+        36,
+        "a UUID client id: {}",
+        sent[0].client_id
+    );
+    let mine = h
+        .find(".tetap-msg--customer")
+        .expect("the message is shown at once");
+    assert_eq!(
+        mine.get_attribute("data-status").as_deref(),
+        Some("sending")
+    );
+    assert_eq!(
+        h.text(".tetap-msg--customer .tetap-text"),
+        "Halo, pesanan saya belum sampai"
+    );
     assert_eq!(h.text(".tetap-msg--customer .tetap-status"), "Sending…");
     assert_eq!(h.textarea().value(), "", "the composer is cleared");
 
@@ -165,7 +195,10 @@ async fn a_sent_message_shows_as_sending_then_sent_on_its_ack() {
     tick().await;
     let mine = h.all(".tetap-msg--customer");
     assert_eq!(mine.len(), 1, "the ack updates the message, it adds none");
-    assert_eq!(mine[0].get_attribute("data-status").as_deref(), Some("sent"));
+    assert_eq!(
+        mine[0].get_attribute("data-status").as_deref(),
+        Some("sent")
+    );
     assert_eq!(h.text(".tetap-msg--customer .tetap-status"), "Sent");
 }
 
@@ -183,7 +216,10 @@ async fn enter_sends_and_shift_enter_does_not() {
     tick().await;
     assert!(!not_cancelled, "Enter does not insert a newline");
     let sent = h.sent.get_untracked();
-    assert_eq!(sent.iter().map(|o| o.text.as_str()).collect::<Vec<_>>(), ["first line"]);
+    assert_eq!(
+        sent.iter().map(|o| o.text.as_str()).collect::<Vec<_>>(),
+        ["first line"]
+    );
     assert_eq!(h.all(".tetap-msg[data-status=sending]").len(), 1);
 }
 
@@ -204,7 +240,10 @@ async fn an_agent_message_is_rendered_as_text_never_as_html() {
     let attack = "<img src=x onerror=alert(1)>";
     h.feed(agent_message(1, attack));
     tick().await;
-    assert!(h.find("img").is_none(), "no element was created from the text");
+    assert!(
+        h.find("img").is_none(),
+        "no element was created from the text"
+    );
     assert_eq!(h.text(".tetap-msg--agent .tetap-text"), attack);
     assert_eq!(h.text(".tetap-msg--agent .tetap-author"), "Anna");
 }
@@ -230,8 +269,17 @@ async fn escape_and_the_minimise_button_ask_to_close() {
     h.press("Escape", false);
     tick().await;
     assert_eq!(h.closed.get_untracked(), 1);
-    let minimise: HtmlElement = h.find(".tetap-minimise").expect("a minimise button").dyn_into().expect("html");
-    assert!(minimise.get_attribute("aria-label").is_some_and(|l| !l.is_empty()), "labelled");
+    let minimise: HtmlElement = h
+        .find(".tetap-minimise")
+        .expect("a minimise button")
+        .dyn_into()
+        .expect("html");
+    assert!(
+        minimise
+            .get_attribute("aria-label")
+            .is_some_and(|l| !l.is_empty()),
+        "labelled"
+    );
     minimise.click();
     tick().await;
     assert_eq!(h.closed.get_untracked(), 2);
@@ -267,7 +315,13 @@ async fn the_log_is_a_polite_live_region_and_the_composer_is_labelled() {
     let log = h.find("[role=log]").expect("a log");
     assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
     let label = h.find("label").expect("a label");
-    assert!(label.query_selector("textarea").expect("selector").is_some(), "the label wraps the textarea");
+    assert!(
+        label
+            .query_selector("textarea")
+            .expect("selector")
+            .is_some(),
+        "the label wraps the textarea"
+    );
     assert_eq!(h.text("label .tetap-sr"), "Message");
 }
 

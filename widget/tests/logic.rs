@@ -3,13 +3,18 @@
 #![cfg(target_arch = "wasm32")]
 
 use tetap_shared::frames::{ConversationInfo, Cursor, ServerFrame};
-use tetap_shared::{AgentRef, AuthorKind, ConversationState, CustomerRef, ErrorCode, Message, MessageAuthor, Mode};
+use tetap_shared::{
+    AgentRef, AuthorKind, ConversationState, CustomerRef, ErrorCode, Message, MessageAuthor, Mode,
+};
 use tetap_widget::backoff;
-use tetap_widget::bridge::{Inbound, Outbound, accepts, encode_outbound, host_allowed, parse_inbound};
+use tetap_widget::bridge::{
+    Inbound, Outbound, accepts, encode_outbound, host_allowed, parse_inbound,
+};
 use tetap_widget::chat::{Chat, Effect, Status};
 use tetap_widget::i18n::Locale;
 use tetap_widget::identity::{base64url_decode, format_uuid_v4, new_client_id, storage_key};
 use tetap_widget::params::{Params, Theme, sanitize_color};
+use tetap_widget::{outbox, wire};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -19,7 +24,11 @@ fn message(seq: u64, kind: AuthorKind, client_id: Option<&str>, text: &str) -> M
         seq,
         id: format!("m{seq}"),
         client_id: client_id.map(str::to_owned),
-        author: MessageAuthor { kind, id: "x".into(), name: None },
+        author: MessageAuthor {
+            kind,
+            id: "x".into(),
+            name: None,
+        },
         system_kind: None,
         text: text.into(),
         at: "2026-11-24T01:00:00Z".into(),
@@ -35,11 +44,17 @@ fn welcome(conversation: Option<&str>) -> ServerFrame {
         protocol: 1,
         workstream: "support".into(),
         mode: Mode::Persistent,
-        customer: CustomerRef { sub: "cust-1".into(), name: None },
+        customer: CustomerRef {
+            sub: "cust-1".into(),
+            name: None,
+        },
         conversation: conversation.map(|id| ConversationInfo {
             id: id.into(),
             state: ConversationState::Active,
-            agent: Some(AgentRef { id: "anna".into(), name: "Anna".into() }),
+            agent: Some(AgentRef {
+                id: "anna".into(),
+                name: "Anna".into(),
+            }),
             last_seq: 0,
         }),
     }
@@ -89,12 +104,21 @@ fn history_is_ordered_by_seq_and_pending_messages_stay_last() {
         more_before: false,
     });
     assert_eq!(texts(&chat), ["three", "five", "six", "still sending"]);
-    assert!(!chat.more_before, "the oldest page says there is nothing above");
+    assert!(
+        !chat.more_before,
+        "the oldest page says there is nothing above"
+    );
     assert_eq!(
         chat.resume_cursor(),
-        Some(Cursor { conversation: "c1".into(), after_seq: 6 })
+        Some(Cursor {
+            conversation: "c1".into(),
+            after_seq: 6
+        })
     );
-    assert_eq!(chat.pending(), [("p".to_owned(), "still sending".to_owned())]);
+    assert_eq!(
+        chat.pending(),
+        [("p".to_owned(), "still sending".to_owned())]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -125,7 +149,10 @@ fn token_errors_ask_for_a_new_token_and_permanent_refusals_fail_the_message() {
     chat.push_local("a", "x");
     chat.push_local("b", "y");
     for code in [ErrorCode::TokenExpired, ErrorCode::Unauthorized] {
-        assert_eq!(chat.apply(ServerFrame::error(code, "m")), Effect::TokenNeeded);
+        assert_eq!(
+            chat.apply(ServerFrame::error(code, "m")),
+            Effect::TokenNeeded
+        );
     }
     let refused = ServerFrame::Error {
         code: ErrorCode::MessageTooLong,
@@ -138,9 +165,19 @@ fn token_errors_ask_for_a_new_token_and_permanent_refusals_fail_the_message() {
         message: "slow down".into(),
         client_id: Some("b".into()),
     };
-    assert!(matches!(chat.apply(limited), Effect::Error { code: ErrorCode::RateLimited, .. }));
+    assert!(matches!(
+        chat.apply(limited),
+        Effect::Error {
+            code: ErrorCode::RateLimited,
+            ..
+        }
+    ));
     let statuses: Vec<Status> = chat.entries.iter().map(|e| e.status).collect();
-    assert_eq!(statuses, [Status::Failed, Status::Sending], "rate-limited messages are retried");
+    assert_eq!(
+        statuses,
+        [Status::Failed, Status::Sending],
+        "rate-limited messages are retried"
+    );
     assert_eq!(chat.pending().len(), 1);
 }
 
@@ -161,28 +198,60 @@ fn welcome_and_state_frames_name_the_agent() {
     assert_eq!(chat.agent_name(), None);
 }
 
+fn inbound(json: &str) -> Option<Inbound> {
+    parse_inbound(&js_sys::JSON::parse(json).expect("test JSON"))
+}
+
 #[wasm_bindgen_test]
 fn loader_messages_are_parsed_strictly() {
     assert_eq!(
-        parse_inbound(r#"{"tetap":1,"type":"token","token":"abc"}"#),
+        inbound(r#"{"tetap":1,"type":"token","token":"abc"}"#),
         Some(Inbound::Token(Some("abc".into())))
     );
-    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"token","token":null}"#), Some(Inbound::Token(None)));
-    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"token","token":""}"#), Some(Inbound::Token(None)));
-    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"open"}"#), Some(Inbound::Open));
-    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"close"}"#), Some(Inbound::Close));
-    assert_eq!(parse_inbound(r#"{"tetap":1,"type":"logout"}"#), Some(Inbound::Logout));
-    for junk in [r#"{"type":"open"}"#, r#"{"tetap":2,"type":"open"}"#, r#"{"tetap":1,"type":"explode"}"#, "\"open\"", "null"] {
-        assert_eq!(parse_inbound(junk), None, "{junk}");
+    assert_eq!(
+        inbound(r#"{"tetap":1,"type":"token","token":null}"#),
+        Some(Inbound::Token(None))
+    );
+    assert_eq!(
+        inbound(r#"{"tetap":1,"type":"token","token":""}"#),
+        Some(Inbound::Token(None))
+    );
+    assert_eq!(inbound(r#"{"tetap":1,"type":"open"}"#), Some(Inbound::Open));
+    assert_eq!(
+        inbound(r#"{"tetap":1,"type":"close"}"#),
+        Some(Inbound::Close)
+    );
+    assert_eq!(
+        inbound(r#"{"tetap":1,"type":"logout"}"#),
+        Some(Inbound::Logout)
+    );
+    for junk in [
+        r#"{"type":"open"}"#,
+        r#"{"tetap":2,"type":"open"}"#,
+        r#"{"tetap":"1","type":"open"}"#,
+        r#"{"tetap":1,"type":"explode"}"#,
+        "\"open\"",
+        "null",
+        "[1]",
+    ] {
+        assert_eq!(inbound(junk), None, "{junk}");
     }
 }
 
 #[wasm_bindgen_test]
 fn messages_to_the_loader_carry_the_version_and_type() {
-    let json: serde_json::Value = serde_json::from_str(&encode_outbound(&Outbound::Unread { count: 3 })).expect("json");
-    assert_eq!(json, serde_json::json!({"tetap": 1, "type": "unread", "count": 3}));
-    let json: serde_json::Value = serde_json::from_str(&encode_outbound(&Outbound::TokenRequest)).expect("json");
-    assert_eq!(json, serde_json::json!({"tetap": 1, "type": "token_request"}));
+    let json: serde_json::Value =
+        serde_json::from_str(&encode_outbound(&Outbound::Unread { count: 3 })).expect("json");
+    assert_eq!(
+        json,
+        serde_json::json!({"tetap": 1, "type": "unread", "count": 3})
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&encode_outbound(&Outbound::TokenRequest)).expect("json");
+    assert_eq!(
+        json,
+        serde_json::json!({"tetap": 1, "type": "token_request"})
+    );
 }
 
 #[wasm_bindgen_test]
@@ -191,10 +260,24 @@ fn only_the_parent_on_an_allowed_host_origin_is_believed() {
     let host = "https://shop.example.com";
     assert!(accepts(true, host, host, &allowed));
     assert!(!accepts(false, host, host, &allowed), "another window");
-    assert!(!accepts(true, "https://evil.example", host, &allowed), "another origin");
-    assert!(!accepts(true, "https://evil.example", "https://evil.example", &allowed), "a host not allowed");
+    assert!(
+        !accepts(true, "https://evil.example", host, &allowed),
+        "another origin"
+    );
+    assert!(
+        !accepts(
+            true,
+            "https://evil.example",
+            "https://evil.example",
+            &allowed
+        ),
+        "a host not allowed"
+    );
     assert!(!host_allowed("", &allowed));
-    assert!(!host_allowed("https://shop.example.com.evil.example", &allowed));
+    assert!(!host_allowed(
+        "https://shop.example.com.evil.example",
+        &allowed
+    ));
 }
 
 #[wasm_bindgen_test]
@@ -204,14 +287,23 @@ fn backoff_grows_is_jittered_and_capped() {
     assert!(backoff::delay_ms(3, 0.5) > backoff::delay_ms(2, 0.5));
     for attempt in [10, 20, 1000, u32::MAX] {
         let delay = backoff::delay_ms(attempt, 0.999);
-        assert!((backoff::MAX_MS / 2..backoff::MAX_MS).contains(&delay), "{attempt}: {delay}");
+        assert!(
+            (backoff::MAX_MS / 2..backoff::MAX_MS).contains(&delay),
+            "{attempt}: {delay}"
+        );
     }
-    assert_ne!(backoff::delay_ms(4, 0.1), backoff::delay_ms(4, 0.9), "jitter spreads retries");
+    assert_ne!(
+        backoff::delay_ms(4, 0.1),
+        backoff::delay_ms(4, 0.9),
+        "jitter spreads retries"
+    );
 }
 
 #[wasm_bindgen_test]
 fn url_parameters_are_read_and_colours_sanitised() {
-    let params = Params::parse("?workstream=support&host=https%3A%2F%2Fshop.example.com%2F&locale=id&theme=dark&color=%230a7");
+    let params = Params::parse(
+        "?workstream=support&host=https%3A%2F%2Fshop.example.com%2F&locale=id&theme=dark&color=%230a7",
+    );
     assert_eq!(params.workstream, "support");
     assert_eq!(params.host, "https://shop.example.com");
     assert_eq!(params.locale.as_deref(), Some("id"));
@@ -253,4 +345,185 @@ fn client_ids_are_random_v4_uuids() {
     assert_ne!(a, b);
     assert_eq!(a.len(), 36);
     assert_eq!(a.as_bytes()[14], b'4');
+}
+
+fn every_server_frame() -> Vec<ServerFrame> {
+    let full = Message {
+        seq: 9_007_199_254_740_991,
+        id: "m".into(),
+        client_id: Some("c".into()),
+        author: MessageAuthor {
+            kind: AuthorKind::Customer,
+            id: "cust-1".into(),
+            name: Some("Budi".into()),
+        },
+        system_kind: Some("agent_joined".into()),
+        text: "\"quotes\", <tags> & ünïcödé 🙂".into(),
+        at: "2026-11-24T01:00:00Z".into(),
+    };
+    vec![
+        welcome(Some("c1")),
+        welcome(None),
+        ServerFrame::Welcome {
+            protocol: 1,
+            workstream: "w".into(),
+            mode: Mode::Live,
+            customer: CustomerRef {
+                sub: "v".into(),
+                name: Some("N".into()),
+            },
+            conversation: Some(ConversationInfo {
+                id: "c".into(),
+                state: ConversationState::Open,
+                agent: None,
+                last_seq: 3,
+            }),
+        },
+        ServerFrame::Messages {
+            conversation: "c1".into(),
+            messages: vec![full.clone(), message(2, AuthorKind::System, None, "")],
+            more_before: true,
+        },
+        ServerFrame::Messages {
+            conversation: "c1".into(),
+            messages: vec![],
+            more_before: false,
+        },
+        ServerFrame::Message {
+            conversation: "c1".into(),
+            message: full,
+        },
+        ServerFrame::Ack {
+            client_id: "c".into(),
+            conversation: "c1".into(),
+            seq: 4,
+            id: "m4".into(),
+            at: "t".into(),
+        },
+        ServerFrame::State {
+            conversation: ConversationInfo {
+                id: "c1".into(),
+                state: ConversationState::Closed,
+                agent: Some(AgentRef {
+                    id: "a".into(),
+                    name: "A".into(),
+                }),
+                last_seq: 0,
+            },
+        },
+        ServerFrame::Error {
+            code: ErrorCode::CustomerCannotEnd,
+            message: "no".into(),
+            client_id: Some("c".into()),
+        },
+        ServerFrame::error(ErrorCode::Internal, "oops"),
+    ]
+}
+
+#[wasm_bindgen_test]
+fn every_relay_frame_reads_back_as_the_shared_type_encoded_it() {
+    for frame in every_server_frame() {
+        let text = frame.encode();
+        assert_eq!(wire::server_frame(&text), Some(frame), "{text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn every_error_code_reads_back_and_unknown_ones_do_not_fail() {
+    for name in [
+        "bad_frame",
+        "frame_too_large",
+        "unsupported_protocol",
+        "hello_required",
+        "unauthorized",
+        "token_expired",
+        "unknown_workstream",
+        "empty_message",
+        "message_too_long",
+        "bad_client_id",
+        "client_id_conflict",
+        "unknown_conversation",
+        "customer_cannot_end",
+        "outside_operating_hours",
+        "rate_limited",
+        "internal",
+    ] {
+        let text = format!(r#"{{"type":"error","code":"{name}","message":"m"}}"#);
+        let read = wire::server_frame(&text);
+        assert_eq!(read, ServerFrame::decode(&text).ok(), "{name}");
+        assert!(
+            !matches!(
+                read,
+                Some(ServerFrame::Error {
+                    code: ErrorCode::Unknown,
+                    ..
+                })
+            ),
+            "{name}"
+        );
+    }
+    let newer = r#"{"type":"error","code":"brand_new","message":"m"}"#;
+    assert_eq!(
+        wire::server_frame(newer),
+        Some(ServerFrame::error(ErrorCode::Unknown, "m"))
+    );
+}
+
+#[wasm_bindgen_test]
+fn frames_the_shared_decoder_refuses_are_refused() {
+    for text in [
+        "not json",
+        "{}",
+        r#"{"type":"explode"}"#,
+        r#"{"type":"ack","client_id":"c","conversation":"c1","seq":-1,"id":"m","at":"t"}"#,
+        r#"{"type":"ack","client_id":"c","conversation":"c1","seq":1.5,"id":"m","at":"t"}"#,
+        r#"{"type":"ack","client_id":"c","conversation":"c1","id":"m","at":"t"}"#,
+        r#"{"type":"message","conversation":"c1","message":{"seq":1}}"#,
+        r#"{"type":"state","conversation":{"id":"c","state":"gone","agent":null,"last_seq":0}}"#,
+        r#"{"type":"messages","conversation":"c1","messages":{},"more_before":false}"#,
+    ] {
+        assert!(
+            ServerFrame::decode(text).is_err(),
+            "the shared decoder refuses {text}"
+        );
+        assert_eq!(wire::server_frame(text), None, "{text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_workstream_endpoint_body_is_read() {
+    let body = js_sys::JSON::parse(
+        r#"{"id":"support","mode":"persistent","allowed_origins":["https://shop.example.com"]}"#,
+    )
+    .expect("json");
+    let info = tetap_widget::workstream::info(&body).expect("valid");
+    assert_eq!(info.mode, Mode::Persistent);
+    assert_eq!(info.allowed_origins, ["https://shop.example.com"]);
+    let bad = js_sys::JSON::parse(r#"{"id":"support","mode":"later","allowed_origins":[]}"#)
+        .expect("json");
+    assert_eq!(tetap_widget::workstream::info(&bad), None);
+}
+
+#[wasm_bindgen_test]
+fn unsent_messages_survive_in_storage_until_logout() {
+    let key = "tetap:v1:test\u{1f}cust\u{1f}support";
+    outbox::save(
+        key,
+        &[("a".into(), "hello".into()), ("b".into(), "again".into())],
+    );
+    assert_eq!(
+        outbox::load(key),
+        [
+            ("a".to_owned(), "hello".to_owned()),
+            ("b".to_owned(), "again".to_owned())
+        ]
+    );
+    outbox::forget_all();
+    assert!(outbox::load(key).is_empty());
+    outbox::save(key, &[("a".into(), "x".into())]);
+    outbox::save(key, &[]);
+    assert!(
+        outbox::load(key).is_empty(),
+        "an empty outbox removes the key"
+    );
 }

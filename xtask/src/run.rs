@@ -27,7 +27,6 @@ pub fn run() -> Result<()> {
 ==> Tetap demo
     demo shop:     {base}/
     agent API:     {base}/v1/agent/
-    OpenAPI:       {base}/v1/openapi.json
     agent:         {AGENT}
     password:      {password}   (kept in target/demo/anna-password.txt)
     config:        {config}
@@ -38,6 +37,9 @@ pub fn run() -> Result<()> {
     curl -s -X PUT {base}/v1/agent/presence -H "Authorization: Bearer $TOKEN" \
       -H 'Content-Type: application/json' -d '{{"presence":"online"}}'
     curl -s {base}/v1/agent/conversations -H "Authorization: Bearer $TOKEN"
+    # answer a conversation (its id from the list above):
+    curl -s -X POST {base}/v1/agent/conversations/ID/messages -H "Authorization: Bearer $TOKEN" \
+      -H 'Content-Type: application/json' -d '{{"text":"Hello!","client_id":"reply-1"}}'
 "#,
         config = demo.config.display(),
     );
