@@ -57,7 +57,10 @@ fn the_design_example_parses_with_paths_relative_to_the_file() {
         auth.public_key_file.as_deref(),
         Some(Path::new("/etc/tetap/keys/shop.pem"))
     );
-    assert_eq!(config.server.database_url, "sqlite:///etc/tetap/data/tetap.db");
+    assert_eq!(
+        config.server.database_url,
+        "sqlite:///etc/tetap/data/tetap.db"
+    );
     let ws = config.workstream("support").expect("workstream");
     assert_eq!(ws.mode, Mode::Persistent);
     assert_eq!(ws.affinity_grace, Duration::from_secs(600));
