@@ -211,6 +211,7 @@ async fn greet(
             name: customer.verified.name.clone(),
         },
         conversation: current.as_ref().map(|row| conversation_info(state, row)),
+        visitor_token: None,
     };
     send(socket, &welcome).await?;
     let Some(current) = current else {
@@ -311,6 +312,12 @@ async fn handle_frame(
                 Err(error) => internal(error),
             };
             send(socket, &frame).await?;
+            Ok(true)
+        }
+        ClientFrame::Open | ClientFrame::End => {
+            let refusal =
+                ServerFrame::error(ErrorCode::BadFrame, "not supported by this relay yet");
+            send(socket, &refusal).await?;
             Ok(true)
         }
         ClientFrame::Auth { token } => {

@@ -45,6 +45,10 @@ pub enum ClientFrame {
     },
     /// A fresh token for a socket whose token is about to expire.
     Auth { token: String },
+    /// The customer opened the widget panel: on a `waiting` conversation they have come back (R7).
+    Open,
+    /// The customer ends the conversation: allowed in live mode only (R4).
+    End,
 }
 
 /// A position in a conversation: "everything after `seq`".
@@ -74,6 +78,10 @@ pub enum ServerFrame {
         mode: Mode,
         customer: CustomerRef,
         conversation: Option<ConversationInfo>,
+        /// For an anonymous visitor of a live workstream: the relay-signed visitor id to keep in
+        /// browser storage and present as the token next time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor_token: Option<String>,
     },
     /// A batch of stored messages in ascending `seq`: the newest page after `welcome`, what was
     /// missed after a `resume`, or an older page for `history`. `more_before` says whether older

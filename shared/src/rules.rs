@@ -1,15 +1,20 @@
 //! The conversation rules (DESIGN.md §1) as pure functions over values: no IO, no clock.
 //!
-//! The relay asks these functions what may happen and commits what they answer.
+//! The relay loads a conversation, asks [`apply`] what an event does to it, commits the answer
+//! (state, agent, system messages, timers) in one transaction, then fans out. [`route`] decides
+//! which queued conversation goes to which agent; [`system_messages`] says which system texts a
+//! workstream shows; `hours` (feature `calendar`) knows the operating hours.
 
-use crate::api::ConversationState;
+mod conversation;
+#[cfg(feature = "calendar")]
+pub mod hours;
+mod routing;
+pub mod system_messages;
 
-/// A change of a conversation's state and agent that a rule allows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StateChange {
-    pub state: ConversationState,
-    pub agent: Option<String>,
-}
+pub use conversation::{
+    AgentNotice, Effect, Event, Facts, SystemKind, Timer, Transition, apply, start,
+};
+pub use routing::{AgentSlot, Assignment, Queued, route};
 
 /// Why a rule refused an action.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +25,12 @@ pub enum RuleError {
     NotYours,
     #[error("the conversation is not in one of your workstreams")]
     NotInYourWorkstreams,
+    #[error("only an agent can end a persistent conversation")]
+    CustomerCannotEnd,
+    #[error("you are at full capacity")]
+    AtCapacity,
+    #[error("the conversation is {0} and cannot do that")]
+    WrongState(&'static str),
 }
 
 impl RuleError {
@@ -29,73 +40,47 @@ impl RuleError {
             RuleError::Closed => "conversation_closed",
             RuleError::NotYours => "not_your_conversation",
             RuleError::NotInYourWorkstreams => "not_your_workstream",
+            RuleError::CustomerCannotEnd => "customer_cannot_end",
+            RuleError::AtCapacity => "at_capacity",
+            RuleError::WrongState(_) => "wrong_state",
         }
     }
 }
 
-/// What an agent's reply does to the conversation it is written to.
-///
-/// An agent replying to an `open` conversation of their workstreams picks it up (R10: an agent may
-/// take an open conversation); replying to their own `waiting` one picks it up again (R7). Closed
-/// conversations are never reopened (R9), and another agent's conversation is not theirs to answer.
+/// A change of a conversation's state and agent that a rule allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    pub state: crate::api::ConversationState,
+    pub agent: Option<String>,
+}
+
+/// What an agent's reply does to the conversation it is written to: [`apply`] with
+/// [`Event::AgentMessage`], reduced to the state and agent.
 pub fn agent_reply(
-    state: ConversationState,
+    state: crate::api::ConversationState,
     assigned_agent: Option<&str>,
     agent: &str,
     in_agents_workstreams: bool,
 ) -> Result<Option<StateChange>, RuleError> {
-    let take = || StateChange {
-        state: ConversationState::Active,
-        agent: Some(agent.to_owned()),
+    let facts = Facts {
+        mode: crate::api::Mode::Persistent,
+        state,
+        agent: assigned_agent.map(str::to_owned),
+        affinity_agent: None,
+        keep_same_agent: true,
+        has_waiting_timeout: false,
+        returned_notified: false,
     };
-    match state {
-        ConversationState::Closed => Err(RuleError::Closed),
-        ConversationState::Open if in_agents_workstreams => Ok(Some(take())),
-        ConversationState::Open => Err(RuleError::NotInYourWorkstreams),
-        _ if assigned_agent != Some(agent) => Err(RuleError::NotYours),
-        ConversationState::Active => Ok(None),
-        ConversationState::Waiting => Ok(Some(take())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ConversationState::*;
-
-    type Outcome = Result<Option<StateChange>, RuleError>;
-
-    #[test]
-    fn agent_reply_follows_the_state_table() {
-        let anna_takes = Ok(Some(StateChange {
-            state: Active,
-            agent: Some("anna".into()),
-        }));
-        type Case<'a> = (ConversationState, Option<&'a str>, bool, Outcome);
-        let cases: [Case; 8] = [
-            (Open, None, true, anna_takes.clone()),
-            (Open, None, false, Err(RuleError::NotInYourWorkstreams)),
-            (Active, Some("anna"), true, Ok(None)),
-            (Active, Some("budi"), true, Err(RuleError::NotYours)),
-            (Waiting, Some("anna"), true, anna_takes.clone()),
-            (Waiting, Some("budi"), true, Err(RuleError::NotYours)),
-            (Closed, Some("anna"), true, Err(RuleError::Closed)),
-            (Closed, None, true, Err(RuleError::Closed)),
-        ];
-        for (state, assigned, in_ws, expected) in cases {
-            assert_eq!(
-                agent_reply(state, assigned, "anna", in_ws),
-                expected,
-                "{state:?} assigned to {assigned:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn r9_a_closed_conversation_is_never_reopened_by_a_reply() {
-        assert_eq!(
-            agent_reply(Closed, Some("anna"), "anna", true),
-            Err(RuleError::Closed)
-        );
-    }
+    let event = Event::AgentMessage {
+        agent: agent.to_owned(),
+        in_workstreams: in_agents_workstreams,
+        has_capacity: true,
+    };
+    let transition = apply(&facts, &event)?;
+    Ok(
+        (transition.state != state || transition.agent != facts.agent).then_some(StateChange {
+            state: transition.state,
+            agent: transition.agent,
+        }),
+    )
 }

@@ -79,6 +79,7 @@ pub fn server_frame(text: &str) -> Option<ServerFrame> {
                 }
             },
             conversation: nullable(field(&v, "conversation"), conversation_info)?,
+            visitor_token: string(&v, "visitor_token"),
         },
         "messages" => ServerFrame::Messages {
             conversation: conversation_id()?,

@@ -57,6 +57,7 @@ fn welcome(conversation: Option<&str>) -> ServerFrame {
             }),
             last_seq: 0,
         }),
+        visitor_token: None,
     }
 }
 
@@ -378,6 +379,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
                 agent: None,
                 last_seq: 3,
             }),
+            visitor_token: Some("visitor.token".into()),
         },
         ServerFrame::Messages {
             conversation: "c1".into(),
