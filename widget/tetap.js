@@ -18,6 +18,7 @@
   var handlers = {};
   var provider = null;
   var frame, launcher, badge, isOpen = false, ready = false, forget = false, asked = false;
+  var asking = 0; // numbers token requests: only the latest answer is passed on
   var side = ds.position === 'left' ? 'left' : 'right';
   var color = ds.color || '#2563eb';
   var Z = '2147483000';
@@ -37,6 +38,8 @@
   }
 
   // The token provider: setAuthTokenProvider's, else the global function named by data-auth.
+  // Called with no argument it returns the JWT or a Promise of it; declaring a parameter it gets
+  // a callback (Dynamics 365 style). null, '' or a failure means "not signed in".
   function authFn() {
     if (provider) return provider;
     if (!ds.auth) return null;
@@ -45,14 +48,15 @@
     return typeof fn === 'function' ? fn.bind(owner) : null;
   }
   function sendToken() {
-    var fn = authFn();
+    var fn = authFn(), mine = ++asking;
     asked = true;
     new Promise(function (resolve) {
       if (!fn) resolve(null);
       else if (fn.length) fn(resolve);
       else resolve(fn());
     }).then(null, function () { return null; }).then(function (token) {
-      post({ type: 'token', token: typeof token === 'string' && token ? token : null });
+      // A slow answer to an older request must not replace a newer token (or a logout).
+      if (mine === asking) post({ type: 'token', token: typeof token === 'string' && token ? token : null });
     });
   }
 
@@ -177,8 +181,10 @@
     // asked again on the next open.
     logout: function () {
       asked = false;
-      if (ready) post({ type: 'logout' });
-      else { forget = true; createFrame(); }
+      asking++; // a token still being fetched belongs to the customer who left
+      if (!ready) { forget = true; createFrame(); return; }
+      post({ type: 'logout' });
+      if (isOpen) sendToken(); // whoever is signed in now, if anyone
     },
     on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
     off: function (name, fn) {

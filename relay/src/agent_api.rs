@@ -1,19 +1,21 @@
-//! The agent API (DESIGN.md §3): who am I, presence, the work list, reading and answering.
+//! The agent API (DESIGN.md §3): who am I, presence, the work list, reading, answering, and the
+//! conversation actions accept, ✖ (wait) and end.
 
 use crate::agent_session::SignedInAgent;
+use crate::decide::{self, AgentAction, SystemEvent, Written};
 use crate::error::{ApiJson, ApiQuery, AppError};
+use crate::fanout;
 use crate::state::AppState;
-use crate::store::{AppendError, Appended, ConversationRow, MessageAuthorRow, NewMessage};
+use crate::store::{ConversationRow, NewMessage};
 use crate::text_rules::{check_client_id, check_text};
+use crate::views::conversation_view;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use tetap_shared::frames::{ConversationInfo, MAX_HISTORY_PAGE};
-use tetap_shared::{
-    AgentRef, AuthorKind, Conversation, ConversationId, ConversationState, CustomerRef, Message,
-    ServerFrame, rules,
-};
+use tetap_shared::frames::MAX_HISTORY_PAGE;
+use tetap_shared::{Conversation, ConversationId, Message};
 
 /// `GET /v1/agent/me`.
 #[derive(Serialize)]
@@ -36,7 +38,7 @@ pub async fn me(State(state): State<AppState>, agent: SignedInAgent) -> Result<J
     }))
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     Online,
@@ -48,18 +50,40 @@ pub struct PresenceRequest {
     presence: Presence,
 }
 
-/// `PUT /v1/agent/presence`.
+/// `PUT /v1/agent/presence`. Going offline returns the agent's live conversations to the queue
+/// (their persistent ones stay theirs, R8); either change wakes routing.
 pub async fn set_presence(
     State(state): State<AppState>,
     agent: SignedInAgent,
     ApiJson(request): ApiJson<PresenceRequest>,
 ) -> Result<Json<Me>, AppError> {
-    let presence = match request.presence {
+    change_presence(&state, &agent.agent.id, request.presence).await?;
+    me(State(state), agent).await
+}
+
+/// Stores the presence and applies what going offline means to the agent's conversations.
+pub async fn change_presence(
+    state: &AppState,
+    agent_id: &str,
+    presence: Presence,
+) -> Result<(), AppError> {
+    let name = match presence {
         Presence::Online => "online",
         Presence::Offline => "offline",
     };
-    state.store.set_presence(&agent.agent.id, presence).await?;
-    me(State(state), agent).await
+    state.store.set_presence(agent_id, name).await?;
+    if presence == Presence::Offline {
+        for row in state.store.conversations_of_agent(agent_id).await? {
+            let event = SystemEvent::AgentOffline {
+                agent: agent_id.to_owned(),
+            };
+            if let Some(decision) = decide::system_event(state, &row.id, event).await? {
+                fanout::publish(state, &decision);
+            }
+        }
+    }
+    state.wake.routing.notify_one();
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -136,63 +160,68 @@ pub async fn post_message(
         .map_err(|e| AppError::bad_request(e.code().as_str(), e.to_string()))?;
     check_client_id(&request.client_id)
         .map_err(|e| AppError::bad_request(e.code().as_str(), e.to_string()))?;
-    let agent = agent.agent;
-    let author = MessageAuthorRow {
-        kind: AuthorKind::Agent,
-        id: agent.id.clone(),
-        name: Some(agent.name.clone()),
-    };
     let new = NewMessage {
         client_id: Some(request.client_id),
         text,
         at: state.now_text(),
     };
-    let conversation_id = ConversationId(id);
-    let appended = state
-        .store
-        .append_agent_message(&conversation_id, &author, new, |row| {
-            rules::agent_reply(
-                row.state,
-                row.agent_id.as_deref(),
-                &agent.id,
-                agent.workstreams.contains(&row.workstream),
-            )
-        })
-        .await
-        .map_err(|error| match error {
-            AppendError::Store(e) => AppError::internal(e),
-            AppendError::NotFound => no_such_conversation(),
-            AppendError::Refused(rule) => AppError::forbidden(rule.code(), rule.to_string()),
-            AppendError::ClientIdConflict => AppError::new(
-                StatusCode::CONFLICT,
-                "client_id_conflict",
-                "this client_id names another author's message",
-            ),
-        })?;
-    match appended {
-        Appended::Duplicate { message, .. } => Ok((StatusCode::OK, Json(message))),
-        Appended::New {
-            conversation,
-            message,
-            ..
-        } => {
-            let identity = conversation.identity.clone();
-            state.hub.publish_customer(
-                &identity,
-                ServerFrame::State {
-                    conversation: conversation_info(&state, &conversation),
-                },
-            );
-            state.hub.publish_customer(
-                &identity,
-                ServerFrame::Message {
-                    conversation: conversation.id.clone(),
-                    message: message.clone(),
-                },
-            );
+    match decide::agent_message(&state, &ConversationId(id), &agent.agent, new).await? {
+        Written::Duplicate { message, .. } => Ok((StatusCode::OK, Json(message))),
+        Written::Committed { decision, message } => {
+            fanout::publish(&state, &decision);
             Ok((StatusCode::CREATED, Json(message)))
         }
     }
+}
+
+/// `POST …/{id}/accept`: take an `open` conversation (R10) or pick a waiting one up (R7).
+pub async fn accept(
+    state: State<AppState>,
+    agent: SignedInAgent,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Json<Conversation>, AppError> {
+    act(state, agent, id, body, AgentAction::Accept).await
+}
+
+/// `POST …/{id}/wait`: the ✖ button (R6).
+pub async fn wait(
+    state: State<AppState>,
+    agent: SignedInAgent,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Json<Conversation>, AppError> {
+    act(state, agent, id, body, AgentAction::Wait).await
+}
+
+/// `POST …/{id}/end` (R4, R9).
+pub async fn end(
+    state: State<AppState>,
+    agent: SignedInAgent,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Json<Conversation>, AppError> {
+    act(state, agent, id, body, AgentAction::End).await
+}
+
+async fn act(
+    State(state): State<AppState>,
+    agent: SignedInAgent,
+    Path(id): Path<String>,
+    body: Bytes,
+    action: AgentAction,
+) -> Result<Json<Conversation>, AppError> {
+    let empty_object = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+        .is_ok_and(|object| object.is_empty());
+    if !body.is_empty() && !empty_object {
+        return Err(AppError::bad_request(
+            "bad_request",
+            "this action takes no body, or {}",
+        ));
+    }
+    let decision = decide::agent_action(&state, &ConversationId(id), &agent.agent, action).await?;
+    fanout::publish(&state, &decision);
+    Ok(Json(conversation_view(&state, &decision.after)))
 }
 
 /// A conversation the agent may read: theirs, or one of their workstreams.
@@ -205,7 +234,7 @@ async fn readable_conversation(
         .store
         .conversation(id)
         .await?
-        .ok_or_else(no_such_conversation)?;
+        .ok_or_else(|| AppError::not_found("unknown_conversation", "no such conversation"))?;
     let theirs = row.agent_id.as_deref() == Some(agent.agent.id.as_str());
     if theirs || agent.agent.workstreams.contains(&row.workstream) {
         Ok(row)
@@ -214,56 +243,5 @@ async fn readable_conversation(
             "not_your_conversation",
             "this conversation is neither yours nor in your workstreams",
         ))
-    }
-}
-
-fn no_such_conversation() -> AppError {
-    AppError::not_found("unknown_conversation", "no such conversation")
-}
-
-fn agent_ref(state: &AppState, id: Option<&str>) -> Option<AgentRef> {
-    let id = id?;
-    let name = state
-        .config
-        .agent(id)
-        .map_or_else(|| id.to_owned(), |a| a.name.clone());
-    Some(AgentRef {
-        id: id.to_owned(),
-        name,
-    })
-}
-
-/// The conversation as the agent API shows it.
-pub fn conversation_view(state: &AppState, row: &ConversationRow) -> Conversation {
-    Conversation {
-        id: row.id.clone(),
-        workstream: row.workstream.clone(),
-        mode: row.mode,
-        state: row.state,
-        agent: agent_ref(state, row.agent_id.as_deref()),
-        affinity_agent: row.affinity_agent.clone(),
-        customer: CustomerRef {
-            sub: row.identity.subject.clone(),
-            name: row.customer_name.clone(),
-        },
-        last_seq: row.last_seq,
-        unread: row.last_seq.saturating_sub(row.agent_read_seq),
-        created_at: row.created_at.clone(),
-        last_message: None,
-    }
-}
-
-/// The conversation as the customer's widget sees it.
-pub fn conversation_info(state: &AppState, row: &ConversationRow) -> ConversationInfo {
-    ConversationInfo {
-        id: row.id.clone(),
-        state: row.state,
-        agent: match row.state {
-            ConversationState::Active | ConversationState::Waiting => {
-                agent_ref(state, row.agent_id.as_deref())
-            }
-            _ => None,
-        },
-        last_seq: row.last_seq,
     }
 }

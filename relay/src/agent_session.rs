@@ -99,6 +99,8 @@ pub async fn logout(
     agent: SignedInAgent,
 ) -> Result<Response, AppError> {
     state.store.delete_session(&agent.token_hash).await?;
+    crate::agent_api::change_presence(&state, &agent.agent.id, crate::agent_api::Presence::Offline)
+        .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         SET_COOKIE,

@@ -194,6 +194,8 @@ pub struct WorkstreamInfo {
     id: String,
     mode: tetap_shared::Mode,
     allowed_origins: Vec<String>,
+    /// A live workstream that takes anonymous visitors: the widget chats without a site token.
+    anonymous: bool,
 }
 
 /// `GET /v1/widget/workstreams/{id}`.
@@ -209,6 +211,7 @@ pub async fn workstream_info(
         id: ws.id.clone(),
         mode: ws.mode,
         allowed_origins: ws.allowed_origins.clone(),
+        anonymous: ws.mode == tetap_shared::Mode::Live && ws.anonymous,
     }))
 }
 

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tetap_shared::Mode;
+use tetap_shared::rules::hours::Hours;
 
 /// The whole validated configuration.
 #[derive(Clone, Debug)]
@@ -15,6 +16,8 @@ pub struct Config {
     pub workstreams: Vec<WorkstreamConfig>,
     pub agents: Vec<AgentConfig>,
     pub demo: Option<DemoConfig>,
+    /// `[[hours]]` by id, parsed into calendars.
+    pub hours: BTreeMap<String, Hours>,
 }
 
 /// `[server]`.
@@ -40,8 +43,19 @@ pub struct AuthConfig {
     pub id: String,
     pub issuer: String,
     pub audience: String,
+    /// The site's public key in PEM (RSA, P-256 or Ed25519). One key source of three.
     #[serde(default)]
     pub public_key_file: Option<PathBuf>,
+    /// The site's public keys as a JWKS file, selected by `kid`. One key source of three.
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// Where the site publishes its JWKS (https, or http on loopback); cached, refetched on an
+    /// unknown `kid` at most once a minute. One key source of three.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// Accepted token algorithms, from RS256, ES256 and EdDSA; default: those of the keys.
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
     /// Longest accepted `exp - iat`.
     #[serde(default = "default_max_token_lifetime", with = "duration_text")]
     pub max_token_lifetime: Duration,
@@ -91,6 +105,30 @@ pub struct AgentConfig {
     pub workstreams: Vec<String>,
 }
 
+/// `[[hours]]`: opening ranges per weekday in a time zone, and holidays.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoursConfig {
+    id: String,
+    timezone: String,
+    #[serde(default)]
+    monday: Vec<String>,
+    #[serde(default)]
+    tuesday: Vec<String>,
+    #[serde(default)]
+    wednesday: Vec<String>,
+    #[serde(default)]
+    thursday: Vec<String>,
+    #[serde(default)]
+    friday: Vec<String>,
+    #[serde(default)]
+    saturday: Vec<String>,
+    #[serde(default)]
+    sunday: Vec<String>,
+    #[serde(default)]
+    holidays: Vec<String>,
+}
+
 /// `[demo]`: read only by the demo build, which mints customer tokens for the demo shop page.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,7 +144,7 @@ struct RawConfig {
     #[serde(default)]
     auth: Vec<AuthConfig>,
     #[serde(default)]
-    hours: Vec<toml::Value>,
+    hours: Vec<HoursConfig>,
     #[serde(default)]
     workstream: Vec<WorkstreamConfig>,
     #[serde(default)]
@@ -150,14 +188,35 @@ impl Config {
             workstreams: raw.workstream,
             agents: raw.agent,
             demo: raw.demo,
+            hours: BTreeMap::new(),
         };
         config.anchor_paths(base);
-        let hour_ids: Vec<String> = raw
-            .hours
-            .iter()
-            .filter_map(|h| h.get("id").and_then(|id| id.as_str()).map(str::to_owned))
-            .collect();
-        let mut problems = config.problems(&hour_ids);
+        let mut hours = BTreeMap::new();
+        let mut hour_problems = Vec::new();
+        for (i, entry) in raw.hours.iter().enumerate() {
+            let week = [
+                &entry.monday[..],
+                &entry.tuesday,
+                &entry.wednesday,
+                &entry.thursday,
+                &entry.friday,
+                &entry.saturday,
+                &entry.sunday,
+            ];
+            match Hours::parse(&entry.timezone, week, &entry.holidays) {
+                Ok(parsed) => {
+                    if hours.insert(entry.id.clone(), parsed).is_some() {
+                        hour_problems
+                            .push(format!("hours[{i}] (id \"{}\"): duplicate id", entry.id));
+                    }
+                }
+                Err(e) => hour_problems.push(format!("hours[{i}] (id \"{}\"): {e}", entry.id)),
+            }
+        }
+        let hour_ids: Vec<String> = raw.hours.iter().map(|h| h.id.clone()).collect();
+        config.hours = hours;
+        let mut problems = hour_problems;
+        problems.extend(config.problems(&hour_ids));
         for p in &mut problems {
             *p = format!("{file}: {p}");
         }
@@ -176,6 +235,9 @@ impl Config {
         };
         for auth in &mut self.auth {
             if let Some(p) = auth.public_key_file.as_mut() {
+                anchor(p);
+            }
+            if let Some(p) = auth.jwks_file.as_mut() {
                 anchor(p);
             }
         }
@@ -201,12 +263,7 @@ impl Config {
             if !seen.insert(("auth", auth.id.as_str())) {
                 problems.push(format!("{key}: duplicate id"));
             }
-            if auth.public_key_file.is_none() {
-                problems.push(format!("{key}: no key source: set public_key_file"));
-            }
-            if auth.leeway > Duration::from_secs(60) {
-                problems.push(format!("{key}.leeway: at most 60s"));
-            }
+            problems.extend(auth::problems(auth, &key));
         }
         for (i, ws) in self.workstreams.iter().enumerate() {
             let key = format!("workstream[{i}] (id \"{}\")", ws.id);
@@ -267,6 +324,20 @@ impl Config {
     /// The workstream with this id.
     pub fn workstream(&self, id: &str) -> Option<&WorkstreamConfig> {
         self.workstreams.iter().find(|w| w.id == id)
+    }
+
+    /// Whether the workstream is within its operating hours at `at` (always, without hours).
+    pub fn is_open(&self, workstream: &WorkstreamConfig, at: jiff::Timestamp) -> bool {
+        workstream
+            .hours
+            .as_ref()
+            .and_then(|id| self.hours.get(id))
+            .is_none_or(|hours| hours.is_open(at))
+    }
+
+    /// The workstream's calendar, if it has operating hours.
+    pub fn hours_of(&self, workstream: &WorkstreamConfig) -> Option<&Hours> {
+        workstream.hours.as_ref().and_then(|id| self.hours.get(id))
     }
 
     /// The auth setting with this id.
@@ -364,6 +435,8 @@ mod optional_duration_text {
             .map_err(serde::de::Error::custom)
     }
 }
+
+mod auth;
 
 #[cfg(test)]
 mod tests;

@@ -3,21 +3,24 @@
 //! A message is acknowledged only after it is committed; the hub then pushes it to the customer's
 //! other sockets and the agent side reads it from the store.
 
-use crate::agent_api::conversation_info;
 use crate::config::WorkstreamConfig;
 use crate::customer_token::VerifiedCustomer;
+use crate::decide::{self, CustomerWrite, DecideError, Decision, Written};
 use crate::error::AppError;
+use crate::fanout;
 use crate::origin::is_same_origin_or_absent;
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::{Appended, CustomerIdentity, NewMessage};
+use crate::store::{CustomerIdentity, NewMessage};
 use crate::text_rules::{check_client_id, check_text};
+use crate::views::conversation_info;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 use tetap_shared::frames::{Cursor, MAX_FRAME_BYTES, MAX_HISTORY_PAGE};
+use tetap_shared::rules::{Event, system_messages};
 use tetap_shared::{ClientFrame, CustomerRef, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -55,6 +58,8 @@ struct Customer {
     identity: CustomerIdentity,
     verified: VerifiedCustomer,
     workstream: WorkstreamConfig,
+    /// The widget's language, for system messages.
+    locale: String,
 }
 
 async fn session(state: AppState, mut socket: WebSocket) {
@@ -70,6 +75,8 @@ async fn session(state: AppState, mut socket: WebSocket) {
         state.hub.release_customer(&customer.identity);
         return;
     }
+    // R11: a live customer who reconnects within the grace keeps the conversation.
+    customer_event(&state, &customer, Event::CustomerBack).await;
     loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
@@ -103,7 +110,28 @@ async fn session(state: AppState, mut socket: WebSocket) {
         }
     }
     drop(events);
-    state.hub.release_customer(&customer.identity);
+    if state.hub.customer_sockets(&customer.identity) == 0 {
+        state.hub.release_customer(&customer.identity);
+        // R11: the last socket is gone; a live conversation starts its reconnect grace.
+        customer_event(&state, &customer, Event::CustomerLeft).await;
+    }
+}
+
+/// Applies a customer event to their current conversation and publishes the outcome; refusals
+/// are returned for the caller to answer.
+async fn customer_event(
+    state: &AppState,
+    customer: &Customer,
+    event: Event,
+) -> Option<DecideError> {
+    match decide::customer_event(state, &customer.identity, event).await {
+        Ok(Some(decision)) => {
+            fanout::publish(state, &decision);
+            None
+        }
+        Ok(None) => None,
+        Err(error) => Some(error),
+    }
 }
 
 /// Waits for a valid `hello`; answers and closes on anything else.
@@ -125,27 +153,29 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<(Customer, Op
             return None;
         }
     };
-    let (protocol, workstream_id, token, resume) = match ClientFrame::decode(text.as_str()) {
-        Ok(ClientFrame::Hello {
-            protocol,
-            workstream,
-            token,
-            resume,
-        }) => (protocol, workstream, Secret::new(token), resume),
-        Ok(_) => {
-            refuse(
-                socket,
-                ErrorCode::HelloRequired,
-                "the first frame must be hello",
-            )
-            .await;
-            return None;
-        }
-        Err(error) => {
-            refuse(socket, error.code(), &error.to_string()).await;
-            return None;
-        }
-    };
+    let (protocol, workstream_id, token, (resume, locale)) =
+        match ClientFrame::decode(text.as_str()) {
+            Ok(ClientFrame::Hello {
+                protocol,
+                workstream,
+                token,
+                resume,
+                locale,
+            }) => (protocol, workstream, Secret::new(token), (resume, locale)),
+            Ok(_) => {
+                refuse(
+                    socket,
+                    ErrorCode::HelloRequired,
+                    "the first frame must be hello",
+                )
+                .await;
+                return None;
+            }
+            Err(error) => {
+                refuse(socket, error.code(), &error.to_string()).await;
+                return None;
+            }
+        };
     if protocol != PROTOCOL_VERSION {
         let text = format!("this relay speaks protocol {PROTOCOL_VERSION}");
         refuse(socket, ErrorCode::UnsupportedProtocol, &text).await;
@@ -155,7 +185,7 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<(Customer, Op
         refuse(socket, ErrorCode::UnknownWorkstream, "no such workstream").await;
         return None;
     };
-    let verified = match verify(state, &workstream, &token) {
+    let verified = match verify(state, &workstream, &token).await {
         Ok(verified) => verified,
         Err((code, reason)) => {
             tracing::info!(workstream = %workstream.id, %reason, "customer token refused");
@@ -168,29 +198,33 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<(Customer, Op
         subject: verified.subject.clone(),
         workstream: workstream.id.clone(),
     };
+    let locale = locale
+        .filter(|l| {
+            !l.is_empty()
+                && l.len() <= 16
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .unwrap_or_else(|| "en".into());
     let customer = Customer {
         identity,
         verified,
         workstream,
+        locale,
     };
     Some((customer, resume))
 }
 
-/// Checks a token with the workstream's own auth setting only.
-fn verify(
+/// Checks a token with the workstream's own auth setting only; an anonymous live workstream also
+/// takes (or, for an empty token, mints) the relay's own visitor token.
+async fn verify(
     state: &AppState,
     workstream: &WorkstreamConfig,
     token: &Secret,
 ) -> Result<VerifiedCustomer, (ErrorCode, String)> {
-    let Some(auth_id) = workstream.auth.as_deref() else {
-        return Err((
-            ErrorCode::Unauthorized,
-            "this workstream has no authentication settings".into(),
-        ));
-    };
     state
         .verifier
-        .verify(auth_id, token, state.clock.now())
+        .verify_for(workstream, token, &state.store, state.clock.now())
+        .await
         .map_err(|error| (error.code(), error.to_string()))
 }
 
@@ -209,9 +243,14 @@ async fn greet(
         customer: CustomerRef {
             sub: customer.verified.subject.clone(),
             name: customer.verified.name.clone(),
+            email: None,
         },
         conversation: current.as_ref().map(|row| conversation_info(state, row)),
-        visitor_token: None,
+        visitor_token: customer
+            .verified
+            .visitor_token
+            .as_ref()
+            .map(|token| token.expose().to_owned()),
     };
     send(socket, &welcome).await?;
     let Some(current) = current else {
@@ -314,14 +353,20 @@ async fn handle_frame(
             send(socket, &frame).await?;
             Ok(true)
         }
-        ClientFrame::Open | ClientFrame::End => {
-            let refusal =
-                ServerFrame::error(ErrorCode::BadFrame, "not supported by this relay yet");
-            send(socket, &refusal).await?;
+        ClientFrame::Open => {
+            if let Some(error) = customer_event(state, customer, Event::CustomerOpened).await {
+                send(socket, &refusal_frame(error, None)).await?;
+            }
+            Ok(true)
+        }
+        ClientFrame::End => {
+            if let Some(error) = customer_event(state, customer, Event::CustomerEnd).await {
+                send(socket, &refusal_frame(error, None)).await?;
+            }
             Ok(true)
         }
         ClientFrame::Auth { token } => {
-            match verify(state, &customer.workstream, &Secret::new(token)) {
+            match verify(state, &customer.workstream, &Secret::new(token)).await {
                 Ok(fresh)
                     if fresh.issuer == customer.verified.issuer
                         && fresh.subject == customer.verified.subject =>
@@ -373,23 +418,33 @@ async fn send_message(
             .await;
         }
     };
-    let new = NewMessage {
-        client_id: Some(client_id.clone()),
-        text,
-        at: state.now_text(),
+    let workstream = &customer.workstream;
+    let within_hours = state.config.is_open(workstream, state.clock.now());
+    // R3: a live workstream outside its hours starts no chat unless `offline_chat` is set.
+    if workstream.mode == tetap_shared::Mode::Live && !within_hours && !workstream.offline_chat {
+        let text = system_messages::render(
+            system_messages::OFFLINE,
+            &customer.locale,
+            &workstream.messages,
+            &[],
+        );
+        let frame = refusal(ErrorCode::OutsideOperatingHours, text, &client_id);
+        return send(socket, &frame).await;
+    }
+    let write = CustomerWrite {
+        identity: &customer.identity,
+        name: customer.verified.name.as_deref(),
+        email: customer.verified.email.as_deref(),
+        locale: &customer.locale,
+        workstream,
+        new: NewMessage {
+            client_id: Some(client_id.clone()),
+            text,
+            at: state.now_text(),
+        },
     };
-    let appended = state
-        .store
-        .append_customer_message(
-            &customer.identity,
-            customer.verified.name.as_deref(),
-            customer.verified.email.as_deref(),
-            customer.workstream.mode,
-            new,
-        )
-        .await;
-    match appended {
-        Ok(Appended::Duplicate {
+    match decide::customer_message(state, write).await {
+        Ok(Written::Duplicate {
             conversation,
             message,
         }) => {
@@ -402,36 +457,131 @@ async fn send_message(
             };
             send(socket, &ack).await
         }
-        Ok(Appended::New {
-            conversation,
-            message,
-            started,
-        }) => {
+        Ok(Written::Committed { decision, message }) => {
             let ack = ServerFrame::Ack {
                 client_id,
-                conversation: conversation.id.clone(),
+                conversation: decision.after.id.clone(),
                 seq: message.seq,
                 id: message.id.clone(),
                 at: message.at.clone(),
             };
             send(socket, &ack).await?;
-            if started {
-                let info = conversation_info(state, &conversation);
-                let frame = ServerFrame::State { conversation: info };
-                state.hub.publish_customer(&customer.identity, frame);
+            fanout::publish(state, &decision);
+            if decision.started {
+                start_notices(state, customer, &decision, within_hours).await;
             }
-            let frame = ServerFrame::Message {
-                conversation: conversation.id,
-                message,
-            };
-            state.hub.publish_customer(&customer.identity, frame);
             Ok(())
         }
         Err(error) => {
             tracing::error!(%error, "customer message not committed");
-            let text = "the message was not stored; send it again".to_owned();
-            send(socket, &refusal(ErrorCode::Internal, text, &client_id)).await
+            send(socket, &refusal_frame(error, Some(client_id))).await
         }
+    }
+}
+
+/// The system messages a new conversation gets (R3, R5): for persistent outside hours, when the
+/// team is back; for live, the queue position and average wait unless routing placed it at once.
+/// Persistent never gets either queue message.
+async fn start_notices(
+    state: &AppState,
+    customer: &Customer,
+    decision: &Decision,
+    within_hours: bool,
+) {
+    let workstream = &customer.workstream;
+    let overrides = &workstream.messages;
+    let locale = customer.locale.as_str();
+    let mut texts = Vec::new();
+    if system_messages::shows_queue_messages(workstream.mode) {
+        // Route now, so a conversation an agent takes at once shows no queue noise.
+        if let Err(error) = crate::routing::run_once(state).await {
+            tracing::error!(%error, "routing pass failed");
+        }
+        let Ok(Some(row)) = state.store.conversation(&decision.after.id).await else {
+            return;
+        };
+        if row.state != tetap_shared::ConversationState::Open {
+            return;
+        }
+        if let Ok(position) = state.store.queue_position(&row).await {
+            let position = position.to_string();
+            let text = system_messages::render(
+                system_messages::QUEUE_POSITION,
+                locale,
+                overrides,
+                &[("position", &position)],
+            );
+            texts.push((system_messages::QUEUE_POSITION, text));
+        }
+        let waits = state
+            .store
+            .recent_waits(&workstream.id)
+            .await
+            .unwrap_or_default();
+        if let Some(minutes) = system_messages::average_wait_minutes(&waits) {
+            let minutes = minutes.to_string();
+            let text = system_messages::render(
+                system_messages::WAIT_TIME,
+                locale,
+                overrides,
+                &[("minutes", &minutes)],
+            );
+            texts.push((system_messages::WAIT_TIME, text));
+        }
+    } else if !within_hours
+        && let Some(hours) = state.config.hours_of(workstream)
+        && let Some(back_at) = hours.next_open(state.clock.now())
+    {
+        let back_at = hours.local_label(back_at);
+        let text = system_messages::render(
+            system_messages::AWAY,
+            locale,
+            overrides,
+            &[("back_at", &back_at)],
+        );
+        texts.push((system_messages::AWAY, text));
+    }
+    if texts.is_empty() {
+        return;
+    }
+    match decide::notices(state, &decision.after.id, texts).await {
+        Ok(messages) => {
+            let mut notice = decision.clone();
+            notice.before = notice.after.clone();
+            notice.messages = messages;
+            notice.started = false;
+            notice.route = false;
+            notice.notices.clear();
+            fanout::publish(state, &notice);
+        }
+        Err(error) => tracing::error!(%error, "system notice not stored"),
+    }
+}
+
+/// The error frame for a refused or failed action.
+fn refusal_frame(error: DecideError, client_id: Option<String>) -> ServerFrame {
+    let (code, message) = match error {
+        DecideError::Refused(rule) => {
+            let code = match rule {
+                tetap_shared::rules::RuleError::CustomerCannotEnd => ErrorCode::CustomerCannotEnd,
+                _ => ErrorCode::BadFrame,
+            };
+            (code, rule.to_string())
+        }
+        DecideError::ClientIdConflict => (ErrorCode::ClientIdConflict, error.to_string()),
+        DecideError::NotFound => (ErrorCode::UnknownConversation, error.to_string()),
+        DecideError::Store(error) => {
+            tracing::error!(%error, "customer request failed");
+            (
+                ErrorCode::Internal,
+                "the relay could not complete the request; send it again".to_owned(),
+            )
+        }
+    };
+    ServerFrame::Error {
+        code,
+        message,
+        client_id,
     }
 }
 

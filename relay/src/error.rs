@@ -83,3 +83,32 @@ pub struct ApiJson<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct ApiQuery<T>(pub T);
+
+impl From<crate::decide::DecideError> for AppError {
+    fn from(error: crate::decide::DecideError) -> Self {
+        use crate::decide::DecideError;
+        use tetap_shared::rules::RuleError;
+        match error {
+            DecideError::Store(e) => Self::internal(e),
+            DecideError::NotFound => {
+                Self::not_found("unknown_conversation", "no such conversation")
+            }
+            DecideError::Refused(rule) => {
+                let status = match rule {
+                    RuleError::NotYours
+                    | RuleError::NotInYourWorkstreams
+                    | RuleError::CustomerCannotEnd => StatusCode::FORBIDDEN,
+                    RuleError::Closed | RuleError::WrongState(_) | RuleError::AtCapacity => {
+                        StatusCode::CONFLICT
+                    }
+                };
+                Self::new(status, rule.code(), rule.to_string())
+            }
+            DecideError::ClientIdConflict => Self::new(
+                StatusCode::CONFLICT,
+                "client_id_conflict",
+                "this client_id names another author's message",
+            ),
+        }
+    }
+}

@@ -1,21 +1,77 @@
-//! Fan-out of committed events to every open socket of a customer (all their tabs and devices).
+//! Fan-out of committed events to open sockets: every socket of a customer (all their tabs and
+//! devices) and every agent event stream.
 //!
 //! Only what the store has committed is published; a socket that falls behind is closed and its
 //! client resumes from the store, so the hub never has to be lossless.
 
 use crate::store::CustomerIdentity;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-use tetap_shared::ServerFrame;
+use tetap_shared::{AgentEvent, ServerFrame};
 use tokio::sync::broadcast;
 
-/// Frames queued per customer before a slow socket is dropped.
-const CUSTOMER_BACKLOG: usize = 256;
+/// Frames queued per subscriber before a slow socket is dropped.
+const BACKLOG: usize = 256;
+
+/// Channels by key; a key's channel lives while it has subscribers.
+struct Topics<K, T>(Mutex<HashMap<K, broadcast::Sender<Arc<T>>>>);
+
+impl<K: Eq + Hash + Clone, T> Topics<K, T> {
+    fn new() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, broadcast::Sender<Arc<T>>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn subscribe(&self, key: &K) -> broadcast::Receiver<Arc<T>> {
+        self.lock()
+            .entry(key.clone())
+            .or_insert_with(|| broadcast::channel(BACKLOG).0)
+            .subscribe()
+    }
+
+    fn publish(&self, key: &K, item: T) {
+        let mut topics = self.lock();
+        if let Some(sender) = topics.get(key)
+            && sender.send(Arc::new(item)).is_err()
+        {
+            topics.remove(key);
+        }
+    }
+
+    fn subscribers(&self, key: &K) -> usize {
+        self.lock()
+            .get(key)
+            .map_or(0, broadcast::Sender::receiver_count)
+    }
+
+    fn release(&self, key: &K) {
+        let mut topics = self.lock();
+        if topics.get(key).is_some_and(|s| s.receiver_count() == 0) {
+            topics.remove(key);
+        }
+    }
+}
 
 /// The relay's in-memory publish/subscribe; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
-    customers: Arc<Mutex<HashMap<CustomerIdentity, broadcast::Sender<Arc<ServerFrame>>>>>,
+    customers: Arc<Topics<CustomerIdentity, ServerFrame>>,
+    agents: Arc<Topics<String, AgentEvent>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            customers: Arc::new(Topics::new()),
+            agents: Arc::new(Topics::new()),
+        }
+    }
 }
 
 impl Hub {
@@ -24,40 +80,36 @@ impl Hub {
         &self,
         identity: &CustomerIdentity,
     ) -> broadcast::Receiver<Arc<ServerFrame>> {
-        let mut customers = self.lock();
-        customers
-            .entry(identity.clone())
-            .or_insert_with(|| broadcast::channel(CUSTOMER_BACKLOG).0)
-            .subscribe()
+        self.customers.subscribe(identity)
     }
 
-    /// Sends a frame to every socket of the customer; forgets customers with no socket left.
+    /// Sends a frame to every socket of the customer.
     pub fn publish_customer(&self, identity: &CustomerIdentity, frame: ServerFrame) {
-        let mut customers = self.lock();
-        if let Some(sender) = customers.get(identity)
-            && sender.send(Arc::new(frame)).is_err()
-        {
-            customers.remove(identity);
-        }
+        self.customers.publish(identity, frame);
+    }
+
+    /// How many sockets the customer has open.
+    pub fn customer_sockets(&self, identity: &CustomerIdentity) -> usize {
+        self.customers.subscribers(identity)
     }
 
     /// Forgets a customer's channel when its last socket is gone.
     pub fn release_customer(&self, identity: &CustomerIdentity) {
-        let mut customers = self.lock();
-        if customers
-            .get(identity)
-            .is_some_and(|sender| sender.receiver_count() == 0)
-        {
-            customers.remove(identity);
-        }
+        self.customers.release(identity);
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<CustomerIdentity, broadcast::Sender<Arc<ServerFrame>>>>
-    {
-        self.customers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Starts receiving an agent's events.
+    pub fn subscribe_agent(&self, agent: &str) -> broadcast::Receiver<Arc<AgentEvent>> {
+        self.agents.subscribe(&agent.to_owned())
+    }
+
+    /// Sends an event to every event stream of the agent.
+    pub fn publish_agent(&self, agent: &str, event: AgentEvent) {
+        self.agents.publish(&agent.to_owned(), event);
+    }
+
+    /// Forgets an agent's channel when their last stream is gone.
+    pub fn release_agent(&self, agent: &str) {
+        self.agents.release(&agent.to_owned());
     }
 }

@@ -5,21 +5,27 @@
 //! tests start real servers on port 0 and move time by hand.
 
 pub mod agent_api;
+pub mod agent_events;
 pub mod agent_session;
 pub mod assets;
 pub mod clock;
 pub mod config;
 pub mod customer_token;
 pub mod customer_ws;
+pub mod decide;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+pub mod fanout;
 pub mod hub;
 pub mod origin;
+pub mod routing;
 pub mod secret;
 pub mod state;
 pub mod store;
 pub mod text_rules;
+pub mod timers;
+pub mod views;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -74,7 +80,30 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             state::CONCURRENT_PASSWORD_CHECKS,
         )),
+        wake: state::Wake::default(),
+        routing_lock: Arc::default(),
     })
+}
+
+/// The relay's background tasks (routing, timers); they stop when this is dropped.
+pub struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Background {
+    /// Starts routing and the timers on `state`.
+    pub fn start(state: &AppState) -> Self {
+        Self(vec![
+            tokio::spawn(routing::task(state.clone())),
+            tokio::spawn(timers::task(state.clone())),
+        ])
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 /// Every route of the relay.
@@ -85,10 +114,14 @@ pub fn app(state: AppState) -> Router {
         .route("/me", get(agent_api::me))
         .route("/presence", put(agent_api::set_presence))
         .route("/conversations", get(agent_api::conversations))
+        .route("/events", get(agent_events::upgrade))
         .route(
             "/conversations/{id}/messages",
             get(agent_api::messages).post(agent_api::post_message),
-        );
+        )
+        .route("/conversations/{id}/accept", post(agent_api::accept))
+        .route("/conversations/{id}/wait", post(agent_api::wait))
+        .route("/conversations/{id}/end", post(agent_api::end));
     let router = Router::new()
         .nest("/v1/agent", agent)
         .route("/v1/customer/ws", get(customer_ws::upgrade))
@@ -127,11 +160,13 @@ pub async fn run(
 ) -> Result<(), StartError> {
     let state = state(config, clock).await?;
     let store = state.store.clone();
+    let background = Background::start(&state);
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartError::Serve)?;
+    drop(background);
     store.close().await;
     Ok(())
 }

@@ -76,11 +76,10 @@ fn hash_password() -> anyhow::Result<()> {
 }
 
 fn serve(cli: &Cli) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
-        )
+        .with_env_filter(tetap_relay::secret::quiet_frame_logs(filter))
         .init();
     let config = load(cli)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;

@@ -7,7 +7,7 @@ use crate::customer_token::CustomerVerifier;
 use crate::hub::Hub;
 use crate::store::Store;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 /// Password hashes checked at once; argon2 is deliberately expensive, so sign-in floods queue here
 /// instead of starving the runtime.
@@ -23,6 +23,18 @@ pub struct AppState {
     pub verifier: CustomerVerifier,
     pub assets: Arc<Assets>,
     pub password_checks: Arc<Semaphore>,
+    pub wake: Wake,
+    /// One routing pass at a time, so two passes never hand out the same free capacity.
+    pub routing_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Wakes the background tasks when something they wait for changed.
+#[derive(Clone, Default)]
+pub struct Wake {
+    /// The queue or an agent's capacity or presence changed.
+    pub routing: Arc<Notify>,
+    /// A timer was set: the next due time may be earlier.
+    pub timers: Arc<Notify>,
 }
 
 impl AppState {

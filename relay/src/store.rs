@@ -6,12 +6,15 @@
 mod agents;
 mod conversations;
 mod messages;
+mod secrets;
+mod timers;
 
-pub use conversations::{ConversationRow, CustomerIdentity};
-pub use messages::{AppendError, Appended, MessageAuthorRow, NewMessage};
+pub use conversations::{ConversationRow, CustomerIdentity, NewConversation, SavedState};
+pub use messages::{MessageAuthorRow, NewMessage};
+pub use timers::DueTimer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Pool, Sqlite};
+use sqlx::{Pool, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -65,10 +68,26 @@ impl Store {
         Ok(Self { writer, reader })
     }
 
+    /// Starts a write transaction. Commits are serialised by the single writer connection, so
+    /// what a transaction reads stays true until it commits.
+    pub async fn begin(&self) -> Result<StoreTx, StoreError> {
+        Ok(StoreTx(self.writer.begin().await?))
+    }
+
     /// Closes both pools, waiting for in-flight work.
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+/// A write transaction: read, decide, write, then `commit`. Dropped without commit, it rolls back.
+pub struct StoreTx(Transaction<'static, Sqlite>);
+
+impl StoreTx {
+    /// Makes everything written in the transaction durable.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
     }
 }
 

@@ -3,6 +3,13 @@
 mod relay {
     pub mod agent_api;
     pub mod browser;
+    pub mod browser_support;
     pub mod customer_socket;
+    pub mod identity;
+    pub mod identity_browser;
+    pub mod identity_fixtures;
+    pub mod jwks_url;
+    pub mod rules;
     pub mod support;
+    pub mod visitors;
 }

@@ -122,11 +122,13 @@ pub struct AgentRef {
     pub name: String,
 }
 
-/// A customer as the agent sees them: the token's `sub` and optional `name`.
+/// A customer as the agent sees them: the token's `sub` and optional `name` and `email`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRef {
     pub sub: String,
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A conversation as the agent API lists it.
@@ -147,4 +149,30 @@ pub struct Conversation {
     /// The newest message, for the work list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<Message>,
+}
+
+/// A frame of the agent event stream (`GET /v1/agent/events`, a WebSocket).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentEvent {
+    /// Routing gave you this conversation (R10).
+    Assigned {
+        conversation: ConversationId,
+        detail: Conversation,
+    },
+    /// A message was committed in one of your conversations or in your workstreams' queue.
+    Message {
+        conversation: ConversationId,
+        message: Message,
+    },
+    /// The customer of one of your waiting conversations came back (R7): once per waiting period.
+    CustomerReturned {
+        conversation: ConversationId,
+        detail: Conversation,
+    },
+    /// A conversation you see changed state or agent.
+    State {
+        conversation: ConversationId,
+        detail: Conversation,
+    },
 }

@@ -33,6 +33,9 @@ pub enum ClientFrame {
         token: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume: Option<Cursor>,
+        /// The widget's language (`en`, `id`, …), for system messages.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locale: Option<String>,
     },
     /// A new message. Resending the same `client_id` returns the stored message, never a duplicate.
     Send { client_id: String, text: String },
@@ -235,6 +238,7 @@ mod tests {
                 conversation: "c1".into(),
                 after_seq: 7,
             }),
+            locale: Some("id".into()),
         };
         assert_eq!(ClientFrame::decode(&hello.encode()), Ok(hello));
     }

@@ -7,8 +7,8 @@ pub mod ids;
 pub mod rules;
 
 pub use api::{
-    AgentRef, AuthorKind, Conversation, ConversationState, CustomerRef, Message, MessageAuthor,
-    Mode,
+    AgentEvent, AgentRef, AuthorKind, Conversation, ConversationState, CustomerRef, Message,
+    MessageAuthor, Mode,
 };
 pub use frames::{ClientFrame, ErrorCode, FrameError, PROTOCOL_VERSION, ServerFrame};
 pub use ids::ConversationId;

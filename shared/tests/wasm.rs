@@ -17,6 +17,7 @@ fn hello_round_trips_in_the_browser() {
             conversation: "c".into(),
             after_seq: 3,
         }),
+        locale: Some("id".into()),
     };
     assert_eq!(ClientFrame::decode(&hello.encode()), Ok(hello));
 }

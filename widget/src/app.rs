@@ -5,16 +5,20 @@ use crate::bridge::{self, Bridge, Inbound, Outbound};
 use crate::chat::{Chat, Effect};
 use crate::connection::{self, Connection, Status};
 use crate::i18n::{Locale, Strings};
+use crate::identity;
 use crate::outbox;
 use crate::params::Params;
 use crate::view::{ChatView, Outgoing};
 use crate::workstream::{self, WorkstreamInfo};
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use tetap_shared::Mode;
 use tetap_shared::frames::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use wasm_bindgen::JsCast;
+
+/// How long to wait before asking the host page again when it handed back a refused token.
+const RETRY_REFUSED_MS: u32 = 30_000;
 
 /// What the host page said about the customer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,13 +89,15 @@ fn App(params: Params, strings: &'static Strings) -> impl IntoView {
         }
         Phase::Ready(session) => {
             let (chat, link, token) = session.with_value(|s| (s.chat, s.link, s.token));
-            let live = chat.with_untracked(|chat| chat.mode == Some(Mode::Live));
+            // Anonymous visitors of a live workstream chat without signing in; everyone else needs
+            // the host page's token.
+            let anonymous = session.with_value(|s| s.info.anonymous);
             view! {
                 <ChatView
                     chat
                     strings
                     link
-                    can_write=Signal::derive(move || live || token.get() != Token::SignedOut)
+                    can_write=Signal::derive(move || anonymous || token.get() != Token::SignedOut)
                     on_send=Callback::new(move |out: Outgoing| {
                         session.with_value(|s| s.send(out))
                     })
@@ -112,12 +118,16 @@ struct Session {
     chat: RwSignal<Chat>,
     link: RwSignal<Status>,
     token: RwSignal<Token>,
-    /// The relay refused the current token: do not say `hello` with it again.
-    stale: Cell<bool>,
+    /// The token the relay refused last: never said `hello` with again; a new one is asked for.
+    refused: RefCell<Option<String>>,
+    /// Asks the host page for a fresh token before the current one expires.
+    refresh: RefCell<Option<Timeout>>,
     open: Cell<bool>,
     unread: Cell<u32>,
     connection: RefCell<Option<Connection>>,
-    /// Where unsent messages are kept for this identity; `None` for anonymous visitors.
+    /// Counts connections: frames and statuses of a stopped one (another customer's) are dropped.
+    generation: Cell<u32>,
+    /// Where unsent messages are kept for this identity; `None` until the identity is known.
     outbox_key: RefCell<Option<String>>,
 }
 
@@ -128,10 +138,12 @@ impl Session {
             chat: RwSignal::new(Chat::new(info.mode)),
             link: RwSignal::new(Status::Idle),
             token: RwSignal::new(Token::Unknown),
-            stale: Cell::new(false),
+            refused: RefCell::new(None),
+            refresh: RefCell::new(None),
             open: Cell::new(false),
             unread: Cell::new(0),
             connection: RefCell::new(None),
+            generation: Cell::new(0),
             outbox_key: RefCell::new(None),
             info,
         });
@@ -160,10 +172,12 @@ impl Session {
             }
             Inbound::Close => self.open.set(false),
             Inbound::Logout => {
+                // Everything the widget kept: storage (unsent messages, the visitor id, for every
+                // identity), the socket, the token and its timer, the conversation on screen.
                 outbox::forget_all();
-                if let Some(connection) = self.connection.borrow_mut().take() {
-                    connection.stop();
-                }
+                self.stop_connection();
+                self.refresh.replace(None);
+                self.refused.replace(None);
                 self.outbox_key.replace(None);
                 self.token.set(Token::SignedOut);
                 self.chat.set(Chat::new(self.info.mode));
@@ -173,11 +187,11 @@ impl Session {
     }
 
     fn on_token(self: &Rc<Self>, token: Option<String>) {
-        let key = token
-            .as_deref()
-            .and_then(|token| crate::identity::storage_key(token, &self.info.id));
+        let key = self.identity_key(token.as_deref());
         if *self.outbox_key.borrow() != key {
-            // Another customer (or none): never show one identity's messages to another.
+            // Another customer (or none): never show one identity's messages to another, and
+            // never let the previous identity's socket deliver anything more.
+            self.stop_connection();
             self.chat.set(Chat::new(self.info.mode));
             if let Some(key) = &key {
                 self.chat.update(|chat| {
@@ -188,13 +202,25 @@ impl Session {
             }
             self.outbox_key.replace(key);
         }
-        self.stale.set(false);
+        if token.is_some() && *self.refused.borrow() == token {
+            // The host page handed back the token just refused: ask again later, not in a loop.
+            self.schedule_token_request(RETRY_REFUSED_MS);
+            return;
+        }
+        self.refused.replace(None);
+        match token
+            .as_deref()
+            .and_then(|token| identity::refresh_delay_ms(token, js_sys::Date::now() / 1000.0))
+        {
+            Some(delay) => self.schedule_token_request(delay),
+            None => {
+                self.refresh.replace(None);
+            }
+        }
         let signed_in = token.is_some();
         self.token.set(token.map_or(Token::SignedOut, Token::Jwt));
-        if !signed_in && self.info.mode == Mode::Persistent {
-            if let Some(connection) = self.connection.borrow_mut().take() {
-                connection.stop();
-            }
+        if !signed_in && !self.info.anonymous {
+            self.stop_connection();
             return;
         }
         let connection = self.connection.borrow().clone();
@@ -204,6 +230,8 @@ impl Session {
                 self.connection.replace(Some(connection));
             }
             Some(connection) if self.link.get_untracked() == Status::Online => {
+                // Same customer, fresh token: the socket carries on, then what the expired token
+                // left unsent goes again (idempotent by client id).
                 if let Token::Jwt(token) = self.token.get_untracked() {
                     connection.send(ClientFrame::Auth { token });
                     self.resend_pending(&connection);
@@ -213,41 +241,101 @@ impl Session {
         }
     }
 
+    /// Whose storage to use: the token's identity; for a signed-out visitor of an anonymous
+    /// workstream, the visitor id kept from an earlier visit.
+    fn identity_key(&self, token: Option<&str>) -> Option<String> {
+        match token {
+            Some(token) => identity::storage_key(token, &self.info.id),
+            None if self.info.anonymous => identity::load_visitor(&self.info.id)
+                .and_then(|visitor| identity::storage_key(&visitor, &self.info.id)),
+            None => None,
+        }
+    }
+
+    /// Asks the loader for a fresh token after `delay_ms`, replacing any earlier request.
+    fn schedule_token_request(&self, delay_ms: u32) {
+        let bridge = self.bridge.clone();
+        let timer = Timeout::new(delay_ms, move || bridge.post(&Outbound::TokenRequest));
+        self.refresh.replace(Some(timer));
+    }
+
+    fn stop_connection(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
+        if let Some(connection) = self.connection.borrow_mut().take() {
+            connection.stop();
+        }
+    }
+
     fn connect(self: &Rc<Self>) -> Connection {
         let location = window().location();
         let url = connection::socket_url(
             &location.protocol().unwrap_or_default(),
             &location.host().unwrap_or_default(),
         );
-        let (for_hello, for_frames, link) = (Rc::clone(self), Rc::clone(self), self.link);
+        let generation = self.generation.get();
+        let (for_hello, for_frames, for_status) =
+            (Rc::clone(self), Rc::clone(self), Rc::clone(self));
         Connection::start(
             url,
             move || for_hello.hello(),
-            move |frame| for_frames.on_frame(frame),
-            move |status| link.set(status),
+            move |frame| {
+                if for_frames.generation.get() == generation {
+                    for_frames.on_frame(frame);
+                }
+            },
+            move |status| {
+                if for_status.generation.get() == generation {
+                    for_status.link.set(status);
+                }
+            },
         )
+    }
+
+    /// The token `hello` says: the host page's; for a signed-out visitor of an anonymous live
+    /// workstream, the kept visitor token, or none yet (the relay then issues one).
+    fn hello_token(&self) -> Option<String> {
+        match self.token.get_untracked() {
+            Token::Jwt(token) => Some(token),
+            Token::SignedOut if self.info.anonymous => {
+                Some(identity::load_visitor(&self.info.id).unwrap_or_default())
+            }
+            _ => None,
+        }
     }
 
     /// The `hello` for the next attempt, resuming after the last message we hold.
     fn hello(&self) -> Option<ClientFrame> {
-        if self.stale.get() {
+        let token = self.hello_token()?;
+        if self.refused.borrow().as_deref() == Some(token.as_str()) {
             return None;
         }
-        let token = match self.token.get_untracked() {
-            Token::Jwt(token) => token,
-            // Anonymous visitors of a live workstream: the relay decides (`anonymous = true`).
-            Token::SignedOut if self.info.mode == Mode::Live => String::new(),
-            _ => return None,
-        };
         Some(ClientFrame::Hello {
             protocol: PROTOCOL_VERSION,
             workstream: self.info.id.clone(),
             token,
             resume: self.chat.with_untracked(Chat::resume_cursor),
+            // `boot` set the page's `lang` to the picked locale.
+            locale: leptos::prelude::document()
+                .document_element()
+                .and_then(|html| html.get_attribute("lang")),
         })
     }
 
     fn on_frame(&self, frame: ServerFrame) {
+        if let ServerFrame::Welcome {
+            visitor_token: Some(visitor),
+            ..
+        } = &frame
+            && self.info.anonymous
+            && self.token.get_untracked() == Token::SignedOut
+        {
+            // Kept for the next visit, renewed by every welcome; unsent messages now have a home.
+            identity::save_visitor(&self.info.id, visitor);
+            if self.outbox_key.borrow().is_none() {
+                self.outbox_key
+                    .replace(identity::storage_key(visitor, &self.info.id));
+            }
+        }
         let effect = self.chat.try_update(|chat| chat.apply(frame));
         match effect.unwrap_or(Effect::Nothing) {
             Effect::Nothing => {}
@@ -265,8 +353,15 @@ impl Session {
                 }
             }
             Effect::TokenNeeded => {
-                self.stale.set(true);
-                self.bridge.post(&Outbound::TokenRequest);
+                let refused = self.hello_token();
+                if self.token.get_untracked() == Token::SignedOut && self.info.anonymous {
+                    // The kept visitor id was refused (expired, or the relay forgot it): the next
+                    // attempt says hello as a new visitor.
+                    identity::forget_visitor(&self.info.id);
+                } else {
+                    self.bridge.post(&Outbound::TokenRequest);
+                }
+                self.refused.replace(refused);
             }
             Effect::Error { code, message } => self.bridge.post(&Outbound::Error {
                 code: code.as_str().to_owned(),

@@ -1,16 +1,29 @@
-//! Who the customer is, as far as browser storage is concerned, and fresh message ids.
+//! Who the customer is, as far as the browser is concerned: storage keyed by identity, when to ask
+//! the host page for a fresh token, the anonymous visitor's id, and fresh message ids.
 //!
-//! The token is verified by the relay, never here: the widget only reads the `iss` and `sub` claims
+//! The token is verified by the relay, never here: the widget only reads its `iss` and `sub` claims
 //! to key its storage by identity (issuer, subject, workstream), so that one customer never sees
-//! another's unsent messages on a shared computer.
+//! another's unsent messages on a shared computer, and `iat`/`exp` to renew it in time.
 
 use crate::wire;
+use wasm_bindgen::JsValue;
+
+/// Ask for a fresh token this long before the current one expires (less for short lifetimes).
+const REFRESH_MARGIN_S: f64 = 60.0;
+/// Ask no sooner than this after a token arrived, so a host page that hands out short-lived or
+/// already expired tokens is not asked in a loop.
+pub const MIN_REFRESH_MS: u32 = 10_000;
+
+/// The claims of a JWT, unverified; `None` unless the payload is a JSON object.
+fn claims(token: &str) -> Option<JsValue> {
+    let payload = token.split('.').nth(1)?;
+    wire::parse(&String::from_utf8(base64url_decode(payload)?).ok()?).filter(JsValue::is_object)
+}
 
 /// The storage key for this customer and workstream, or `None` when the token has no readable
-/// `iss`/`sub` (anonymous or malformed: nothing is stored then).
+/// `iss`/`sub` (malformed: nothing is stored then).
 pub fn storage_key(token: &str, workstream: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let claims = wire::parse(&String::from_utf8(base64url_decode(payload)?).ok()?)?;
+    let claims = claims(token)?;
     let (iss, sub) = (wire::string(&claims, "iss")?, wire::string(&claims, "sub")?);
     Some(format!(
         "{}{}\u{1f}{}\u{1f}{}",
@@ -19,6 +32,54 @@ pub fn storage_key(token: &str, workstream: &str) -> Option<String> {
         sub,
         workstream
     ))
+}
+
+/// How long after `token` arrived to ask the host page for a fresh one: a minute before it
+/// expires (a fifth of its lifetime when that is short). The time left is the token's own lifetime
+/// (`exp - iat`) unless the browser's clock (`now_s`, seconds) says less, so a browser clock that
+/// is wrong cannot make the widget ask too late, or in a loop. `None` without a readable `exp`.
+pub fn refresh_delay_ms(token: &str, now_s: f64) -> Option<u32> {
+    let claims = claims(token)?;
+    let exp = wire::field(&claims, "exp").as_f64()?;
+    let lifetime = wire::field(&claims, "iat")
+        .as_f64()
+        .map(|iat| exp - iat)
+        .filter(|lifetime| *lifetime > 0.0);
+    let by_clock = exp - now_s;
+    let left = match lifetime {
+        Some(lifetime) if by_clock > 0.0 => lifetime.min(by_clock),
+        Some(lifetime) => lifetime,
+        None => by_clock,
+    };
+    let wait_s = left - REFRESH_MARGIN_S.min(left / 5.0);
+    Some((wait_s * 1000.0).clamp(f64::from(MIN_REFRESH_MS), f64::from(i32::MAX)) as u32)
+}
+
+fn visitor_key(workstream: &str) -> String {
+    format!("{}visitor\u{1f}{workstream}", crate::outbox::PREFIX)
+}
+
+/// The anonymous visitor's token for `workstream`, kept from an earlier visit.
+pub fn load_visitor(workstream: &str) -> Option<String> {
+    crate::outbox::storage()?
+        .get_item(&visitor_key(workstream))
+        .ok()
+        .flatten()
+        .filter(|token| !token.is_empty())
+}
+
+/// Keeps the visitor token the relay issued (or renewed) for `workstream`.
+pub fn save_visitor(workstream: &str, token: &str) {
+    if let Some(storage) = crate::outbox::storage() {
+        let _ = storage.set_item(&visitor_key(workstream), token);
+    }
+}
+
+/// Forgets the visitor token of `workstream` (the relay refused it: a new visitor starts).
+pub fn forget_visitor(workstream: &str) {
+    if let Some(storage) = crate::outbox::storage() {
+        let _ = storage.remove_item(&visitor_key(workstream));
+    }
 }
 
 /// Decodes unpadded (or padded) base64url; `None` on any other character.

@@ -9,7 +9,8 @@ use web_sys::Storage;
 /// Every key the widget writes starts with this.
 pub const PREFIX: &str = "tetap:v1:";
 
-fn storage() -> Option<Storage> {
+/// The page's `localStorage`, where the browser allows it.
+pub fn storage() -> Option<Storage> {
     leptos::prelude::window().local_storage().ok().flatten()
 }
 

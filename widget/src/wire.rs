@@ -76,6 +76,7 @@ pub fn server_frame(text: &str) -> Option<ServerFrame> {
                 CustomerRef {
                     sub: string(&customer, "sub")?,
                     name: string(&customer, "name"),
+                    email: string(&customer, "email"),
                 }
             },
             conversation: nullable(field(&v, "conversation"), conversation_info)?,

@@ -1,5 +1,5 @@
-//! The workstream's public settings, fetched from the relay before anything else: its mode and the
-//! origins that may embed it.
+//! The workstream's public settings, fetched from the relay before anything else: its mode, the
+//! origins that may embed it, and whether it takes anonymous visitors.
 
 use crate::wire;
 use tetap_shared::Mode;
@@ -12,6 +12,9 @@ pub struct WorkstreamInfo {
     pub id: String,
     pub mode: Mode,
     pub allowed_origins: Vec<String>,
+    /// A live workstream with `anonymous = true`: visitors chat without a site token, under a
+    /// visitor id the relay signs.
+    pub anonymous: bool,
 }
 
 /// Why the workstream could not be loaded.
@@ -57,5 +60,6 @@ pub fn info(body: &JsValue) -> Option<WorkstreamInfo> {
             .iter()
             .filter_map(JsValue::as_string)
             .collect(),
+        anonymous: wire::field(body, "anonymous").as_bool().unwrap_or(false),
     })
 }

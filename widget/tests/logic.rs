@@ -12,7 +12,10 @@ use tetap_widget::bridge::{
 };
 use tetap_widget::chat::{Chat, Effect, Status};
 use tetap_widget::i18n::Locale;
-use tetap_widget::identity::{base64url_decode, format_uuid_v4, new_client_id, storage_key};
+use tetap_widget::identity::{
+    MIN_REFRESH_MS, base64url_decode, forget_visitor, format_uuid_v4, load_visitor, new_client_id,
+    refresh_delay_ms, save_visitor, storage_key,
+};
 use tetap_widget::params::{Params, Theme, sanitize_color};
 use tetap_widget::{outbox, wire};
 use wasm_bindgen_test::*;
@@ -47,6 +50,7 @@ fn welcome(conversation: Option<&str>) -> ServerFrame {
         customer: CustomerRef {
             sub: "cust-1".into(),
             name: None,
+            email: None,
         },
         conversation: conversation.map(|id| ConversationInfo {
             id: id.into(),
@@ -372,6 +376,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
             customer: CustomerRef {
                 sub: "v".into(),
                 name: Some("N".into()),
+                email: Some("n@example.test".into()),
             },
             conversation: Some(ConversationInfo {
                 id: "c".into(),
@@ -528,4 +533,67 @@ fn unsent_messages_survive_in_storage_until_logout() {
         outbox::load(key).is_empty(),
         "an empty outbox removes the key"
     );
+}
+
+/// An unsigned JWT with these claims: the widget reads claims, it never checks signatures.
+fn jwt(claims: &str) -> String {
+    let encoded = leptos::prelude::window()
+        .btoa(claims)
+        .expect("ascii claims");
+    let encoded = encoded
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    format!("eyJhbGciOiJSUzI1NiJ9.{encoded}.sig")
+}
+
+#[wasm_bindgen_test]
+fn a_fresh_token_is_asked_for_a_minute_before_expiry_whatever_the_browser_clock_says() {
+    let iat = 1_795_510_800.0;
+    let ten_minutes = jwt(&format!(r#"{{"iat":{iat},"exp":{}}}"#, iat + 600.0));
+    // Right clock: nine minutes.
+    assert_eq!(refresh_delay_ms(&ten_minutes, iat), Some(540_000));
+    // Clock behind (or token minted "in the future"): the token's own lifetime bounds the wait.
+    assert_eq!(
+        refresh_delay_ms(&ten_minutes, iat - 7.0 * 3600.0),
+        Some(540_000)
+    );
+    // Clock ahead by five minutes: ask earlier, never later.
+    assert_eq!(refresh_delay_ms(&ten_minutes, iat + 300.0), Some(240_000));
+    // Clock says it has already expired: trust the lifetime rather than ask in a loop.
+    assert_eq!(refresh_delay_ms(&ten_minutes, iat + 3600.0), Some(540_000));
+    // Short-lived tokens: a fifth of the lifetime before expiry, but never sooner than 10 s.
+    let one_minute = jwt(&format!(r#"{{"iat":{iat},"exp":{}}}"#, iat + 60.0));
+    assert_eq!(refresh_delay_ms(&one_minute, iat), Some(48_000));
+    let five_seconds = jwt(&format!(r#"{{"iat":{iat},"exp":{}}}"#, iat + 5.0));
+    assert_eq!(refresh_delay_ms(&five_seconds, iat), Some(MIN_REFRESH_MS));
+    // Without iat the browser clock is all there is.
+    let no_iat = jwt(&format!(r#"{{"exp":{}}}"#, iat + 600.0));
+    assert_eq!(refresh_delay_ms(&no_iat, iat + 100.0), Some(440_000));
+    assert_eq!(refresh_delay_ms(&jwt(r#"{"sub":"x"}"#), iat), None);
+    assert_eq!(refresh_delay_ms("not-a-jwt", iat), None);
+}
+
+#[wasm_bindgen_test]
+fn the_visitor_id_is_kept_per_workstream_until_logout() {
+    save_visitor("chat", "visitor.token.one");
+    assert_eq!(load_visitor("chat").as_deref(), Some("visitor.token.one"));
+    assert_eq!(load_visitor("other"), None);
+    forget_visitor("chat");
+    assert_eq!(load_visitor("chat"), None);
+    save_visitor("chat", "visitor.token.two");
+    outbox::forget_all();
+    assert_eq!(load_visitor("chat"), None, "logout forgets the visitor too");
+}
+
+#[wasm_bindgen_test]
+fn the_workstream_says_whether_it_takes_anonymous_visitors() {
+    let body = |json: &str| {
+        let value = js_sys::JSON::parse(json).expect("json");
+        tetap_widget::workstream::info(&value).expect("valid")
+    };
+    let live = body(r#"{"id":"chat","mode":"live","allowed_origins":[],"anonymous":true}"#);
+    assert!(live.anonymous);
+    let older_relay = body(r#"{"id":"chat","mode":"live","allowed_origins":[]}"#);
+    assert!(!older_relay.anonymous);
 }

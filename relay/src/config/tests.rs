@@ -84,11 +84,12 @@ fn r2_a_persistent_workstream_without_auth_is_a_config_error() {
 fn an_auth_setting_without_a_key_source_is_named() {
     let text = full_example().replace("public_key_file = \"keys/shop.pem\"\n", "");
     let error = parse(&text).expect_err("refused");
-    assert!(
-        error
-            .to_string()
-            .contains("auth[0] (id \"shop\"): no key source"),
-        "{error}"
+    assert_eq!(
+        error.problems,
+        [
+            "/etc/tetap/tetap.toml: auth[0] (id \"shop\"): no key source: set one of \
+             public_key_file, jwks_file or jwks_url"
+        ]
     );
 }
 
@@ -130,4 +131,93 @@ fn durations_take_a_unit() {
     assert!(parse_duration("10").is_err());
     assert!(parse_duration("10w").is_err());
     assert!(parse_duration("m").is_err());
+}
+
+#[test]
+fn an_auth_setting_takes_exactly_one_key_source() {
+    let text = full_example().replace(
+        "public_key_file = \"keys/shop.pem\"",
+        "public_key_file = \"keys/shop.pem\"\njwks_url = \"https://shop.example.com/jwks.json\"",
+    );
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(
+        error.problems,
+        [
+            "/etc/tetap/tetap.toml: auth[0] (id \"shop\"): more than one key source \
+             (public_key_file, jwks_url): keep exactly one"
+        ]
+    );
+}
+
+#[test]
+fn a_jwks_file_is_relative_to_the_config_file() {
+    let text = full_example().replace(
+        "public_key_file = \"keys/shop.pem\"",
+        "jwks_file = \"keys/shop.jwks.json\"",
+    );
+    let config = parse(&text).expect("valid");
+    assert_eq!(
+        config.auth("shop").and_then(|a| a.jwks_file.as_deref()),
+        Some(Path::new("/etc/tetap/keys/shop.jwks.json"))
+    );
+}
+
+#[test]
+fn hmac_and_none_are_never_accepted_algorithms() {
+    let text = full_example().replace(
+        "public_key_file = \"keys/shop.pem\"",
+        "public_key_file = \"keys/shop.pem\"\nalgorithms = [\"RS256\", \"HS256\", \"none\"]",
+    );
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.problems.len(), 2, "{error}");
+    for (problem, name) in error.problems.iter().zip(["HS256", "none"]) {
+        assert!(
+            problem.starts_with(&format!(
+                "/etc/tetap/tetap.toml: auth[0] (id \"shop\").algorithms: \"{name}\" is not accepted"
+            )),
+            "{problem}"
+        );
+    }
+}
+
+#[test]
+fn a_jwks_url_is_https_or_loopback_http() {
+    for (url, ok) in [
+        ("https://shop.example.com/.well-known/jwks.json", true),
+        ("http://127.0.0.1:8081/jwks.json", true),
+        ("http://localhost/jwks.json", true),
+        ("http://shop.example.com/jwks.json", false),
+        ("file:///etc/passwd", false),
+        ("not a url", false),
+    ] {
+        let text = full_example().replace(
+            "public_key_file = \"keys/shop.pem\"",
+            &format!("jwks_url = \"{url}\""),
+        );
+        match parse(&text) {
+            Ok(_) => assert!(ok, "{url} accepted"),
+            Err(error) => {
+                assert!(!ok, "{url} refused: {error}");
+                assert!(
+                    error.to_string().contains("auth[0] (id \"shop\").jwks_url"),
+                    "{error}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_visitor_issuer_is_reserved_for_the_relay() {
+    let text = full_example().replace(
+        "issuer = \"https://shop.example.com\"",
+        "issuer = \"tetap:visitor\"",
+    );
+    let error = parse(&text).expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains(".issuer: \"tetap:visitor\" is reserved"),
+        "{error}"
+    );
 }

@@ -1,6 +1,6 @@
 //! Agent presence and sign-in sessions, both stored so they survive a relay restart.
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, StoreTx};
 
 impl Store {
     /// The agent's stored presence: `offline` until they first go online.
@@ -80,5 +80,28 @@ impl Store {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+}
+
+impl StoreTx {
+    /// Whether the agent is online, as this transaction sees it.
+    pub async fn is_online(&mut self, agent_id: &str) -> Result<bool, StoreError> {
+        let presence: Option<String> =
+            sqlx::query_scalar("SELECT presence FROM agents WHERE id = ?")
+                .bind(agent_id)
+                .fetch_optional(&mut *self.0)
+                .await?;
+        Ok(presence.as_deref() == Some("online"))
+    }
+
+    /// The agent's `active` conversations, as this transaction sees them.
+    pub async fn agent_load(&mut self, agent_id: &str) -> Result<u32, StoreError> {
+        let load: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM conversations WHERE agent_id = ? AND state = 'active'",
+        )
+        .bind(agent_id)
+        .fetch_one(&mut *self.0)
+        .await?;
+        Ok(u32::try_from(load).unwrap_or(u32::MAX))
     }
 }

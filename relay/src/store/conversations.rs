@@ -1,6 +1,7 @@
-//! Conversation rows: finding a customer's current conversation and an agent's work list.
+//! Conversation rows: a customer's current conversation, an agent's work list, the queue, and
+//! saving what the rules decided.
 
-use super::{Store, StoreError, to_u64};
+use super::{Store, StoreError, StoreTx, to_u64};
 use sqlx::FromRow;
 use tetap_shared::{ConversationId, ConversationState, Mode};
 
@@ -27,6 +28,30 @@ pub struct ConversationRow {
     pub last_seq: u64,
     pub agent_read_seq: u64,
     pub created_at: String,
+    pub returned_notified: bool,
+    pub queued_at: Option<String>,
+    pub locale: String,
+}
+
+/// A conversation to create: the customer's first message starts it (R9).
+#[derive(Clone, Debug)]
+pub struct NewConversation<'a> {
+    pub identity: &'a CustomerIdentity,
+    pub mode: Mode,
+    pub customer_name: Option<&'a str>,
+    pub customer_email: Option<&'a str>,
+    pub locale: &'a str,
+    pub at: &'a str,
+}
+
+/// What the rules decided about a conversation, to store.
+#[derive(Clone, Debug)]
+pub struct SavedState<'a> {
+    pub state: ConversationState,
+    pub agent: Option<&'a str>,
+    pub affinity_agent: Option<&'a str>,
+    pub returned_notified: bool,
+    pub at: &'a str,
 }
 
 #[derive(FromRow)]
@@ -44,10 +69,14 @@ pub(super) struct RawConversation {
     last_seq: i64,
     agent_read_seq: i64,
     created_at: String,
+    returned_notified: bool,
+    queued_at: Option<String>,
+    locale: String,
 }
 
 pub(super) const COLUMNS: &str = "id, workstream, mode, state, issuer, subject, customer_name, \
-    customer_email, agent_id, affinity_agent, last_seq, agent_read_seq, created_at";
+    customer_email, agent_id, affinity_agent, last_seq, agent_read_seq, created_at, \
+    returned_notified, queued_at, locale";
 
 impl TryFrom<RawConversation> for ConversationRow {
     type Error = StoreError;
@@ -77,6 +106,9 @@ impl TryFrom<RawConversation> for ConversationRow {
             last_seq: to_u64(raw.last_seq, "last_seq")?,
             agent_read_seq: to_u64(raw.agent_read_seq, "agent_read_seq")?,
             created_at: raw.created_at,
+            returned_notified: raw.returned_notified,
+            queued_at: raw.queued_at,
+            locale: raw.locale,
         })
     }
 }
@@ -85,17 +117,20 @@ fn convert(rows: Vec<RawConversation>) -> Result<Vec<ConversationRow>, StoreErro
     rows.into_iter().map(ConversationRow::try_from).collect()
 }
 
+fn current_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM conversations \
+         WHERE issuer = ? AND subject = ? AND workstream = ? AND state <> 'closed'"
+    )
+}
+
 impl Store {
     /// The customer's conversation that is not closed, if any (there is at most one, R2).
     pub async fn current_conversation(
         &self,
         identity: &CustomerIdentity,
     ) -> Result<Option<ConversationRow>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM conversations \
-             WHERE issuer = ? AND subject = ? AND workstream = ? AND state <> 'closed'"
-        );
-        let raw: Option<RawConversation> = sqlx::query_as(&sql)
+        let raw: Option<RawConversation> = sqlx::query_as(&current_sql())
             .bind(&identity.issuer)
             .bind(&identity.subject)
             .bind(&identity.workstream)
@@ -149,5 +184,156 @@ impl Store {
         }
         let rows: Vec<RawConversation> = query.fetch_all(&self.reader).await?;
         convert(rows)
+    }
+
+    /// The queue: every `open` conversation, oldest first (R10 FIFO; creation order breaks ties
+    /// between conversations queued in the same millisecond).
+    pub async fn queue(&self) -> Result<Vec<ConversationRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM conversations WHERE state = 'open' ORDER BY queued_at, rowid"
+        );
+        let rows: Vec<RawConversation> = sqlx::query_as(&sql).fetch_all(&self.reader).await?;
+        convert(rows)
+    }
+
+    /// The agent's conversations that are not closed.
+    pub async fn conversations_of_agent(
+        &self,
+        agent_id: &str,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM conversations WHERE agent_id = ? AND state IN ('active', 'waiting')"
+        );
+        let rows: Vec<RawConversation> = sqlx::query_as(&sql)
+            .bind(agent_id)
+            .fetch_all(&self.reader)
+            .await?;
+        convert(rows)
+    }
+
+    /// The 1-based place of an `open` conversation in its workstream's queue.
+    pub async fn queue_position(&self, row: &ConversationRow) -> Result<u64, StoreError> {
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM conversations AS other WHERE state = 'open' AND workstream = ? \
+             AND (queued_at < ? OR (queued_at = ? AND other.rowid < \
+               (SELECT rowid FROM conversations WHERE id = ?)))",
+        )
+        .bind(&row.workstream)
+        .bind(&row.queued_at)
+        .bind(&row.queued_at)
+        .bind(&row.id.0)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(to_u64(ahead, "queue position")? + 1)
+    }
+}
+
+impl StoreTx {
+    /// One conversation by id, as this transaction sees it.
+    pub async fn conversation(
+        &mut self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ?");
+        let raw: Option<RawConversation> = sqlx::query_as(&sql)
+            .bind(&id.0)
+            .fetch_optional(&mut *self.0)
+            .await?;
+        raw.map(ConversationRow::try_from).transpose()
+    }
+
+    /// The customer's conversation that is not closed, as this transaction sees it.
+    pub async fn current_conversation(
+        &mut self,
+        identity: &CustomerIdentity,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let raw: Option<RawConversation> = sqlx::query_as(&current_sql())
+            .bind(&identity.issuer)
+            .bind(&identity.subject)
+            .bind(&identity.workstream)
+            .fetch_optional(&mut *self.0)
+            .await?;
+        raw.map(ConversationRow::try_from).transpose()
+    }
+
+    /// Creates an `open` conversation, queued now.
+    pub async fn create_conversation(
+        &mut self,
+        new: NewConversation<'_>,
+    ) -> Result<ConversationRow, StoreError> {
+        let id = ConversationId(uuid::Uuid::new_v4().to_string());
+        sqlx::query(
+            "INSERT INTO conversations (id, workstream, mode, state, issuer, subject, \
+             customer_name, customer_email, locale, created_at, updated_at, queued_at) \
+             VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id.0)
+        .bind(&new.identity.workstream)
+        .bind(new.mode.as_str())
+        .bind(&new.identity.issuer)
+        .bind(&new.identity.subject)
+        .bind(new.customer_name)
+        .bind(new.customer_email)
+        .bind(new.locale)
+        .bind(new.at)
+        .bind(new.at)
+        .bind(new.at)
+        .execute(&mut *self.0)
+        .await?;
+        self.conversation(&id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("created conversation vanished".into()))
+    }
+
+    /// Keeps the customer's latest name, email and locale on the conversation.
+    pub async fn update_customer(
+        &mut self,
+        id: &ConversationId,
+        name: Option<&str>,
+        email: Option<&str>,
+        locale: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conversations SET customer_name = coalesce(?, customer_name), \
+             customer_email = coalesce(?, customer_email), locale = ? WHERE id = ?",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(locale)
+        .bind(&id.0)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a decision of the rules. Entering the queue stamps `queued_at` (FIFO); leaving it
+    /// clears it; closing stamps `closed_at`.
+    pub async fn save_state(
+        &mut self,
+        id: &ConversationId,
+        saved: &SavedState<'_>,
+    ) -> Result<(), StoreError> {
+        let open = saved.state == ConversationState::Open;
+        let closed = saved.state == ConversationState::Closed;
+        sqlx::query(
+            "UPDATE conversations SET state = ?, agent_id = ?, affinity_agent = ?, \
+             returned_notified = ?, updated_at = ?, \
+             queued_at = CASE WHEN ? THEN coalesce(queued_at, ?) ELSE NULL END, \
+             closed_at = CASE WHEN ? THEN ? ELSE closed_at END \
+             WHERE id = ?",
+        )
+        .bind(saved.state.as_str())
+        .bind(saved.agent)
+        .bind(saved.affinity_agent)
+        .bind(saved.returned_notified)
+        .bind(saved.at)
+        .bind(open)
+        .bind(saved.at)
+        .bind(closed)
+        .bind(saved.at)
+        .bind(&id.0)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
     }
 }

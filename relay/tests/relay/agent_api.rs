@@ -41,14 +41,23 @@ async fn the_walking_skeleton_customer_writes_agent_reads_and_replies() {
 
     let (status, reply) = anna.reply(&id, "a-1", "It ships today.").await;
     assert_eq!(status, 201, "{reply}");
-    assert_eq!(reply["seq"], 2);
+    // R10: answering an open conversation picks it up; the customer sees who joined first.
+    assert_eq!(reply["seq"], 3);
     assert_eq!(
         reply["author"],
         json!({"kind": "agent", "id": "anna", "name": "Anna"})
     );
 
-    let pushed = customer
+    let joined = customer
         .until(|f| matches!(f, ServerFrame::Message { message, .. } if message.seq == 2))
+        .await;
+    let ServerFrame::Message { message, .. } = joined else {
+        unreachable!()
+    };
+    assert_eq!(message.system_kind.as_deref(), Some("agent_joined"));
+    assert_eq!(message.text, "Anna joined the conversation.");
+    let pushed = customer
+        .until(|f| matches!(f, ServerFrame::Message { message, .. } if message.seq == 3))
         .await;
     let ServerFrame::Message { message, .. } = pushed else {
         unreachable!()
@@ -73,7 +82,17 @@ async fn reposting_a_client_id_returns_the_stored_reply_with_200() {
     assert_eq!((first_status, second_status), (201, 200));
     assert_eq!(first, second);
     let (_, messages) = anna.get(&format!("/conversations/{id}/messages")).await;
-    assert_eq!(messages.as_array().map(Vec::len), Some(2));
+    let texts: Vec<_> = messages
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        texts,
+        ["hello", "Anna joined the conversation.", "hi"],
+        "stored once"
+    );
 }
 
 #[tokio::test]

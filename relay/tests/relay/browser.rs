@@ -1,100 +1,11 @@
 //! End-to-end in real Chromium: a host page on another origin embeds the widget with the script
 //! tag, the customer writes, an agent answers through the agent API, the widget shows the reply.
 
+use super::browser_support::Browser;
 use super::support::{TestRelay, widget_dist};
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-/// How long a step may take in a browser on a loaded machine before the test fails.
-const STEP_DEADLINE: Duration = Duration::from_secs(60);
-
-/// A chromedriver process and one headless Chromium session; both end when dropped.
-struct Browser {
-    client: Client,
-    _driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn launch() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let mut driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver on PATH (cargo xtask setup installs it)");
-        let stdout = driver.stdout.take().expect("chromedriver stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        // chromedriver says when it listens: wait for that line instead of sleeping.
-        loop {
-            let line = tokio::time::timeout(STEP_DEADLINE, lines.next_line())
-                .await
-                .expect("chromedriver starts")
-                .expect("chromedriver output")
-                .expect("chromedriver still running");
-            if line.contains("started successfully") {
-                break;
-            }
-        }
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let profile = tempfile::tempdir().expect("profile dir");
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--disable-quic",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }),
-        );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a Chromium session");
-        Self {
-            client,
-            _driver: driver,
-            _profile: profile,
-        }
-    }
-
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(STEP_DEADLINE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} appears: {e}"))
-    }
-
-    async fn find_text(&self, text: &str) -> fantoccini::elements::Element {
-        let xpath = format!("//*[contains(@class, 'tetap-text') and text()='{text}']");
-        self.client
-            .wait()
-            .at_most(STEP_DEADLINE)
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|e| panic!("a message saying {text:?} appears: {e}"))
-    }
-}
 
 /// A host site on its own origin: its page embeds the widget exactly as DESIGN.md §3 shows, and
 /// its token provider returns a Promise, as a site fetching tokens from its server would.

@@ -282,6 +282,7 @@ async fn the_first_frame_must_be_a_hello_of_this_protocol() {
             workstream: "support".into(),
             token: relay.token("sari"),
             resume: None,
+            locale: None,
         })
         .await;
     assert_eq!(

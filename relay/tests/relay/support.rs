@@ -61,13 +61,41 @@ id = "sales"
 mode = "live"
 auth = "shop"
 allowed_origins = ["https://shop.test"{extra_origin}]
+[workstream.messages.en]
+queue_position = "You are #{{position}} in the sales queue."
+
+[[hours]]
+id = "evening"
+timezone = "UTC"
+tuesday = ["20:00-22:00"]
+
+[[workstream]]
+id = "billing"
+mode = "persistent"
+auth = "shop"
+hours = "evening"
+allowed_origins = ["https://shop.test"]
+
+[[workstream]]
+id = "evening-sales"
+mode = "live"
+auth = "shop"
+hours = "evening"
+allowed_origins = ["https://shop.test"]
+
+[[workstream]]
+id = "claims"
+mode = "persistent"
+auth = "shop"
+waiting_timeout = "2d"
+allowed_origins = ["https://shop.test"]
 
 [[agent]]
 id = "anna"
 name = "Anna"
 password_hash = "{password_hash}"
 capacity = 2
-workstreams = ["support", "sales"]
+workstreams = ["support", "sales", "billing", "claims"]
 
 [[agent]]
 id = "budi"
@@ -75,6 +103,13 @@ name = "Budi"
 password_hash = "{password_hash}"
 capacity = 2
 workstreams = ["sales"]
+
+[[agent]]
+id = "cici"
+name = "Cici"
+password_hash = "{password_hash}"
+capacity = 2
+workstreams = ["support", "billing", "claims"]
 "#,
         db = dir.join("tetap.db").display(),
         widget = widget_dist().display(),
@@ -89,6 +124,8 @@ pub struct TestRelay {
     pub dir: Arc<tempfile::TempDir>,
     password_hash: String,
     extra_origin: String,
+    /// More configuration after the standard one (identity tests: more auth settings).
+    extra_config: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -100,6 +137,11 @@ impl TestRelay {
 
     /// A relay whose workstreams may also be embedded by `origin` (a browser test's host page).
     pub async fn start_allowing(origin: Option<&str>) -> Self {
+        Self::start_with(origin, "").await
+    }
+
+    /// Like [`TestRelay::start_allowing`], with `extra_config` appended to the configuration.
+    pub async fn start_with(origin: Option<&str>, extra_config: &str) -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let password_hash =
             tetap_relay::agent_session::hash_password(ANNA_PASSWORD.as_bytes()).expect("hash");
@@ -111,6 +153,7 @@ impl TestRelay {
             dir,
             password_hash,
             extra_origin,
+            extra_config: extra_config.to_owned(),
             shutdown: None,
             server: None,
         };
@@ -119,7 +162,8 @@ impl TestRelay {
     }
 
     async fn launch(&mut self) {
-        let text = config_text(self.dir.path(), &self.password_hash, &self.extra_origin);
+        let mut text = config_text(self.dir.path(), &self.password_hash, &self.extra_origin);
+        text.push_str(&self.extra_config);
         let config = Config::parse(&text, &self.dir.path().join("tetap.toml")).expect("config");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -132,6 +176,7 @@ impl TestRelay {
             .await
             .expect("relay state");
         let app = tetap_relay::app(state.clone());
+        let background = tetap_relay::Background::start(&state);
         let server = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, service)
@@ -140,6 +185,7 @@ impl TestRelay {
                 })
                 .await
                 .expect("serve");
+            drop(background);
             state.store.close().await;
         });
         self.shutdown = Some(stop);
@@ -204,6 +250,7 @@ impl TestRelay {
                 workstream: workstream.into(),
                 token: token.into(),
                 resume,
+                locale: None,
             })
             .await;
         let welcome = socket.next_frame().await;
@@ -304,6 +351,45 @@ impl CustomerSocket {
         }
     }
 
+    /// Sends a message and waits for its ack; returns the conversation id and the `seq`.
+    pub async fn write(&mut self, client_id: &str, text: &str) -> (String, u64) {
+        self.say(client_id, text).await;
+        match self.until(|f| matches!(f, ServerFrame::Ack { .. })).await {
+            ServerFrame::Ack {
+                conversation, seq, ..
+            } => (conversation.0, seq),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Closes the socket and waits until the relay has finished with it (its side closes only
+    /// after it has handled the departure).
+    pub async fn close(mut self) {
+        let _ = self.stream.send(WsMessage::Close(None)).await;
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(FRAME_DEADLINE, self.stream.next()).await {
+        }
+    }
+
+    /// Waits until the relay has handled every frame sent before; returns what arrived meanwhile.
+    /// The relay handles a socket's frames in order, so the answer to a probe comes after them.
+    pub async fn barrier(&mut self) -> Vec<ServerFrame> {
+        self.send(&ClientFrame::History {
+            conversation: "barrier-probe".into(),
+            before: 1,
+            limit: None,
+        })
+        .await;
+        let mut seen = Vec::new();
+        loop {
+            let frame = self.next_frame().await;
+            if matches!(&frame, ServerFrame::Error { code, .. } if *code == tetap_shared::ErrorCode::UnknownConversation)
+            {
+                return seen;
+            }
+            seen.push(frame);
+        }
+    }
+
     /// Skips frames until one matches; the skipped ones are returned too, for assertions.
     pub async fn until(&mut self, wanted: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
         loop {
@@ -348,11 +434,117 @@ impl AgentClient {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `PUT /presence`.
+    pub async fn presence(&self, presence: &str) {
+        let response = self
+            .http
+            .put(format!("{}/presence", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "presence": presence }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "presence {presence}");
+    }
+
+    /// `POST /conversations/{id}/{action}` with no body (accept, wait, end).
+    pub async fn act(&self, conversation: &str, action: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!(
+                "{}/conversations/{conversation}/{action}",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `GET /me`'s `load`.
+    pub async fn load(&self) -> u64 {
+        self.get("/me").await.1["load"].as_u64().expect("load")
+    }
+
+    /// The conversation as the work list shows it (any state, closed ones included).
+    pub async fn conversation(&self, id: &str) -> Value {
+        for query in ["", "?state=closed"] {
+            let (_, list) = self.get(&format!("/conversations{query}")).await;
+            if let Some(found) = list
+                .as_array()
+                .and_then(|l| l.iter().find(|c| c["id"] == id))
+            {
+                return found.clone();
+            }
+        }
+        Value::Null
+    }
+
+    /// Opens the agent event stream, authenticated by the bearer header at the upgrade.
+    pub async fn events(&self) -> AgentEvents {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = self.base.replacen("http://", "ws://", 1) + "/events";
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", self.token).parse().expect("header"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("event stream");
+        AgentEvents { stream }
+    }
+
     pub async fn reply(&self, conversation: &str, client_id: &str, text: &str) -> (u16, Value) {
         self.post(
             &format!("/conversations/{conversation}/messages"),
             json!({ "text": text, "client_id": client_id }),
         )
         .await
+    }
+}
+
+/// An agent's event stream (`/v1/agent/events`).
+pub struct AgentEvents {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl AgentEvents {
+    /// The next event; fails the test after the deadline.
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(FRAME_DEADLINE, self.stream.next())
+                .await
+                .expect("an event within the deadline")
+                .expect("the stream is open")
+                .expect("a frame");
+            if let WsMessage::Text(text) = message {
+                return serde_json::from_str(text.as_str()).expect("json event");
+            }
+        }
+    }
+
+    /// Skips events until a `state` event shows the conversation in `state`.
+    pub async fn until_state(&mut self, conversation: &str, state: &str) -> Value {
+        loop {
+            let event = self.until("state", conversation).await;
+            if event["detail"]["state"] == state {
+                return event;
+            }
+        }
+    }
+
+    /// Skips events until one of `kind` about `conversation` (any conversation when empty).
+    pub async fn until(&mut self, kind: &str, conversation: &str) -> Value {
+        loop {
+            let event = self.next().await;
+            if event["type"] == kind
+                && (conversation.is_empty() || event["conversation"] == conversation)
+            {
+                return event;
+            }
+        }
     }
 }

@@ -101,6 +101,13 @@ impl Hours {
         None
     }
 
+    /// `at` as the workstream's local weekday and time, e.g. "Monday 09:00 (Asia/Jakarta)".
+    pub fn local_label(&self, at: Timestamp) -> String {
+        let local = at.to_zoned(self.zone.clone());
+        let zone = self.zone.iana_name().unwrap_or("UTC");
+        format!("{} ({zone})", local.strftime("%A %H:%M"))
+    }
+
     fn ranges(&self, day: Weekday) -> &[(u32, u32)] {
         &self.week[usize::from(day.to_monday_zero_offset().unsigned_abs())]
     }
@@ -192,6 +199,10 @@ mod tests {
             hours.next_open(at("2026-12-24T12:00:00Z")),
             Some(at("2026-12-28T02:00:00Z")),
             "over Christmas and the weekend"
+        );
+        assert_eq!(
+            hours.local_label(at("2026-11-30T02:00:00Z")),
+            "Monday 09:00 (Asia/Jakarta)"
         );
         let open_now = at("2026-11-24T02:30:00Z");
         assert_eq!(hours.next_open(open_now), Some(open_now));

@@ -1,0 +1,58 @@
+//! The agent event stream (`GET /v1/agent/events`, a WebSocket): `assigned`, `message`,
+//! `customer_returned` and `state` frames for the signed-in agent. Authenticated like the rest of
+//! the agent API (header or cookie at the upgrade), never by a token in the URL or a frame.
+
+use crate::agent_session::SignedInAgent;
+use crate::error::AppError;
+use crate::origin::is_same_origin_or_absent;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast::error::RecvError;
+
+/// `GET /v1/agent/events`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    agent: SignedInAgent,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !is_same_origin_or_absent(&headers) {
+        return AppError::forbidden(
+            "cross_origin",
+            "WebSocket upgrades from another origin are refused",
+        )
+        .into_response();
+    }
+    let agent_id = agent.agent.id;
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(4 * 1024)
+        .on_upgrade(move |socket| stream(state, socket, agent_id))
+}
+
+async fn stream(state: AppState, mut socket: WebSocket, agent_id: String) {
+    let mut events = state.hub.subscribe_agent(&agent_id);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => {
+                    let text = serde_json::to_string(&*event).unwrap_or_default();
+                    if socket.send(WsMessage::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                // Fell behind: close; the console reloads its lists from the API.
+                Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    drop(events);
+    state.hub.release_agent(&agent_id);
+}

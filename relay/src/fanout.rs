@@ -1,0 +1,88 @@
+//! After a commit: tell the customer's sockets and the agents concerned what changed, and wake
+//! routing when the queue or capacity moved.
+
+use crate::decide::Decision;
+use crate::state::AppState;
+use crate::views::{conversation_info, conversation_view};
+use std::collections::BTreeSet;
+use tetap_shared::rules::AgentNotice;
+use tetap_shared::{AgentEvent, ConversationState, ServerFrame};
+
+/// Publishes a committed decision.
+pub fn publish(state: &AppState, decision: &Decision) {
+    let (before, after) = (&decision.before, &decision.after);
+    let changed =
+        decision.started || before.state != after.state || before.agent_id != after.agent_id;
+    if changed {
+        let frame = ServerFrame::State {
+            conversation: conversation_info(state, after),
+        };
+        state.hub.publish_customer(&after.identity, frame);
+    }
+    for message in &decision.messages {
+        let frame = ServerFrame::Message {
+            conversation: after.id.clone(),
+            message: message.clone(),
+        };
+        state.hub.publish_customer(&after.identity, frame);
+    }
+    let detail = conversation_view(state, after);
+    for agent in recipients(state, decision) {
+        for message in &decision.messages {
+            let event = AgentEvent::Message {
+                conversation: after.id.clone(),
+                message: message.clone(),
+            };
+            state.hub.publish_agent(&agent, event);
+        }
+        if changed {
+            let event = AgentEvent::State {
+                conversation: after.id.clone(),
+                detail: detail.clone(),
+            };
+            state.hub.publish_agent(&agent, event);
+        }
+    }
+    for (agent, notice) in &decision.notices {
+        let event = match notice {
+            AgentNotice::Assigned => AgentEvent::Assigned {
+                conversation: after.id.clone(),
+                detail: detail.clone(),
+            },
+            AgentNotice::CustomerReturned => AgentEvent::CustomerReturned {
+                conversation: after.id.clone(),
+                detail: detail.clone(),
+            },
+        };
+        state.hub.publish_agent(agent, event);
+    }
+    if decision.route {
+        state.wake.routing.notify_one();
+    }
+    if decision.timers_changed {
+        state.wake.timers.notify_one();
+    }
+}
+
+/// The agents who see the conversation: whoever has or had it, and, while it is queued, every
+/// agent of its workstream (their queue view).
+fn recipients(state: &AppState, decision: &Decision) -> BTreeSet<String> {
+    let (before, after) = (&decision.before, &decision.after);
+    let mut agents: BTreeSet<String> = [&before.agent_id, &after.agent_id]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let queued = |s: ConversationState| s == ConversationState::Open;
+    if decision.started || queued(before.state) || queued(after.state) {
+        agents.extend(
+            state
+                .config
+                .agents
+                .iter()
+                .filter(|a| a.workstreams.contains(&after.workstream))
+                .map(|a| a.id.clone()),
+        );
+    }
+    agents
+}
