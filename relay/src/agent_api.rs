@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tetap_shared::frames::MAX_HISTORY_PAGE;
-use tetap_shared::{Conversation, ConversationId, Message};
+use tetap_shared::{AgentRef, Conversation, ConversationId, Message, ServerFrame};
 
 /// `GET /v1/agent/me`.
 #[derive(Serialize)]
@@ -211,17 +211,68 @@ async fn act(
     body: Bytes,
     action: AgentAction,
 ) -> Result<Json<Conversation>, AppError> {
-    let empty_object = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
-        .is_ok_and(|object| object.is_empty());
-    if !body.is_empty() && !empty_object {
-        return Err(AppError::bad_request(
-            "bad_request",
-            "this action takes no body, or {}",
-        ));
-    }
+    no_body(&body)?;
     let decision = decide::agent_action(&state, &ConversationId(id), &agent.agent, action).await?;
     fanout::publish(&state, &decision);
     Ok(Json(conversation_view(&state, &decision.after)))
+}
+
+/// `POST …/{id}/typing`: shows the customer that the agent is typing.
+pub async fn typing(
+    State(state): State<AppState>,
+    agent: SignedInAgent,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    no_body(&body)?;
+    let row = readable_conversation(&state, &agent, &ConversationId(id)).await?;
+    let frame = ServerFrame::Typing {
+        conversation: row.id.clone(),
+        agent: AgentRef {
+            id: agent.agent.id.clone(),
+            name: agent.agent.name.clone(),
+        },
+    };
+    state.hub.publish_customer(&row.identity, frame);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ReadRequest {
+    seq: u64,
+}
+
+/// `POST …/{id}/read {seq}`: the agent has read up to `seq`; the customer's widget shows "read".
+pub async fn read(
+    State(state): State<AppState>,
+    agent: SignedInAgent,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ReadRequest>,
+) -> Result<StatusCode, AppError> {
+    let row = readable_conversation(&state, &agent, &ConversationId(id)).await?;
+    let seq = request.seq.min(row.last_seq);
+    if seq > row.agent_read_seq {
+        state.store.mark_agent_read(&row.id, seq).await?;
+        let frame = ServerFrame::Read {
+            conversation: row.id.clone(),
+            seq,
+        };
+        state.hub.publish_customer(&row.identity, frame);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn no_body(body: &Bytes) -> Result<(), AppError> {
+    let empty_object = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .is_ok_and(|object| object.is_empty());
+    if body.is_empty() || empty_object {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "bad_request",
+            "this action takes no body, or {}",
+        ))
+    }
 }
 
 /// A conversation the agent may read: theirs, or one of their workstreams.

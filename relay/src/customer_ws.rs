@@ -21,9 +21,13 @@ use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 use tetap_shared::frames::{Cursor, MAX_FRAME_BYTES, MAX_HISTORY_PAGE};
 use tetap_shared::rules::{Event, system_messages};
-use tetap_shared::{ClientFrame, CustomerRef, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use tetap_shared::{
+    AgentEvent, ClientFrame, ConversationId, CustomerRef, ErrorCode, PROTOCOL_VERSION, ServerFrame,
+};
 use tokio::sync::broadcast::error::RecvError;
 
+/// Typing notices are forwarded at most this often per socket.
+const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// The newest page a fresh widget gets.
@@ -60,6 +64,8 @@ struct Customer {
     workstream: WorkstreamConfig,
     /// The widget's language, for system messages.
     locale: String,
+    /// When the agent was last told the customer is typing.
+    last_typing: Option<tokio::time::Instant>,
 }
 
 async fn session(state: AppState, mut socket: WebSocket) {
@@ -115,6 +121,57 @@ async fn session(state: AppState, mut socket: WebSocket) {
         // R11: the last socket is gone; a live conversation starts its reconnect grace.
         customer_event(&state, &customer, Event::CustomerLeft).await;
     }
+}
+
+/// Tells the agent the customer is typing, at most once per [`TYPING_INTERVAL`].
+async fn customer_typing(state: &AppState, customer: &mut Customer) {
+    let now = tokio::time::Instant::now();
+    if customer
+        .last_typing
+        .is_some_and(|last| now.duration_since(last) < TYPING_INTERVAL)
+    {
+        return;
+    }
+    customer.last_typing = Some(now);
+    if let Ok(Some(row)) = state.store.current_conversation(&customer.identity).await {
+        let event = AgentEvent::Typing {
+            conversation: row.id.clone(),
+        };
+        fanout::to_agents(state, &row, event);
+    }
+}
+
+/// Stores how far the customer has read and tells the agent; an error frame for a conversation
+/// that is not theirs.
+async fn customer_read(
+    state: &AppState,
+    customer: &Customer,
+    conversation: &ConversationId,
+    seq: u64,
+) -> Option<ServerFrame> {
+    let row = match state.store.conversation(conversation).await {
+        Ok(Some(row)) if row.identity == customer.identity => row,
+        Ok(_) => {
+            return Some(ServerFrame::error(
+                ErrorCode::UnknownConversation,
+                "no such conversation",
+            ));
+        }
+        Err(error) => return Some(internal(error)),
+    };
+    let seq = seq.min(row.last_seq);
+    if seq <= row.customer_read_seq {
+        return None;
+    }
+    if let Err(error) = state.store.mark_customer_read(conversation, seq).await {
+        return Some(internal(error));
+    }
+    let event = AgentEvent::Read {
+        conversation: conversation.clone(),
+        seq,
+    };
+    fanout::to_agents(state, &row, event);
+    None
 }
 
 /// Applies a customer event to their current conversation and publishes the outcome; refusals
@@ -210,6 +267,7 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<(Customer, Op
         verified,
         workstream,
         locale,
+        last_typing: None,
     };
     Some((customer, resume))
 }
@@ -356,6 +414,16 @@ async fn handle_frame(
         ClientFrame::Open => {
             if let Some(error) = customer_event(state, customer, Event::CustomerOpened).await {
                 send(socket, &refusal_frame(error, None)).await?;
+            }
+            Ok(true)
+        }
+        ClientFrame::Typing => {
+            customer_typing(state, customer).await;
+            Ok(true)
+        }
+        ClientFrame::Read { conversation, seq } => {
+            if let Some(frame) = customer_read(state, customer, &conversation, seq).await {
+                send(socket, &frame).await?;
             }
             Ok(true)
         }

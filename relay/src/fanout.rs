@@ -3,6 +3,7 @@
 
 use crate::decide::Decision;
 use crate::state::AppState;
+use crate::store::ConversationRow;
 use crate::views::{conversation_info, conversation_view};
 use std::collections::BTreeSet;
 use tetap_shared::rules::AgentNotice;
@@ -61,6 +62,25 @@ pub fn publish(state: &AppState, decision: &Decision) {
     }
     if decision.timers_changed {
         state.wake.timers.notify_one();
+    }
+}
+
+/// Sends an event about `row` to the agents who see it now: its agent, or, while it is queued,
+/// every agent of its workstream.
+pub fn to_agents(state: &AppState, row: &ConversationRow, event: AgentEvent) {
+    let agents: Vec<&str> = match (&row.agent_id, row.state) {
+        (_, ConversationState::Open) => state
+            .config
+            .agents
+            .iter()
+            .filter(|a| a.workstreams.contains(&row.workstream))
+            .map(|a| a.id.as_str())
+            .collect(),
+        (Some(agent), _) => vec![agent.as_str()],
+        (None, _) => Vec::new(),
+    };
+    for agent in agents {
+        state.hub.publish_agent(agent, event.clone());
     }
 }
 

@@ -121,7 +121,9 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/conversations/{id}/accept", post(agent_api::accept))
         .route("/conversations/{id}/wait", post(agent_api::wait))
-        .route("/conversations/{id}/end", post(agent_api::end));
+        .route("/conversations/{id}/end", post(agent_api::end))
+        .route("/conversations/{id}/typing", post(agent_api::typing))
+        .route("/conversations/{id}/read", post(agent_api::read));
     let router = Router::new()
         .nest("/v1/agent", agent)
         .route("/v1/customer/ws", get(customer_ws::upgrade))

@@ -74,6 +74,28 @@ impl Store {
         Ok(StoreTx(self.writer.begin().await?))
     }
 
+    /// Marks the customer's read position in one short transaction.
+    pub async fn mark_customer_read(
+        &self,
+        conversation: &tetap_shared::ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.mark_customer_read(conversation, seq).await?;
+        tx.commit().await
+    }
+
+    /// Marks the agent side's read position in one short transaction.
+    pub async fn mark_agent_read(
+        &self,
+        conversation: &tetap_shared::ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.mark_agent_read(conversation, seq).await?;
+        tx.commit().await
+    }
+
     /// Closes both pools, waiting for in-flight work.
     pub async fn close(&self) {
         self.writer.close().await;

@@ -34,6 +34,7 @@ pub fn conversation_view(state: &AppState, row: &ConversationRow) -> Conversatio
         },
         last_seq: row.last_seq,
         unread: row.last_seq.saturating_sub(row.agent_read_seq),
+        customer_read_seq: row.customer_read_seq,
         created_at: row.created_at.clone(),
         last_message: None,
     }

@@ -142,8 +142,11 @@ pub struct Conversation {
     pub affinity_agent: Option<String>,
     pub customer: CustomerRef,
     pub last_seq: u64,
-    /// Customer messages after the agent's read mark.
+    /// Messages after the agent side's read mark.
     pub unread: u64,
+    /// The customer has read up to this `seq` (the delivered/read state of agent messages).
+    #[serde(default)]
+    pub customer_read_seq: u64,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// The newest message, for the work list.
@@ -174,5 +177,12 @@ pub enum AgentEvent {
     State {
         conversation: ConversationId,
         detail: Conversation,
+    },
+    /// The customer of one of your conversations is typing.
+    Typing { conversation: ConversationId },
+    /// The customer has read your messages up to `seq`.
+    Read {
+        conversation: ConversationId,
+        seq: u64,
     },
 }

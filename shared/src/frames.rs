@@ -52,6 +52,13 @@ pub enum ClientFrame {
     Open,
     /// The customer ends the conversation: allowed in live mode only (R4).
     End,
+    /// The customer is typing (the widget sends it at most every few seconds while they type).
+    Typing,
+    /// The customer has seen everything up to `seq` of their current conversation.
+    Read {
+        conversation: ConversationId,
+        seq: u64,
+    },
 }
 
 /// A position in a conversation: "everything after `seq`".
@@ -109,6 +116,16 @@ pub enum ServerFrame {
     },
     /// The conversation's state or agent changed.
     State { conversation: ConversationInfo },
+    /// The agent is typing.
+    Typing {
+        conversation: ConversationId,
+        agent: AgentRef,
+    },
+    /// The agent side has read the customer's messages up to `seq`.
+    Read {
+        conversation: ConversationId,
+        seq: u64,
+    },
     /// Something was refused. `client_id` names the message it concerns, if any.
     Error {
         code: ErrorCode,

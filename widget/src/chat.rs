@@ -210,6 +210,7 @@ impl Chat {
                 self.conversation = Some(conversation);
                 Effect::Nothing
             }
+            ServerFrame::Typing { .. } | ServerFrame::Read { .. } => Effect::Nothing,
             ServerFrame::Error {
                 code,
                 message,

@@ -104,6 +104,14 @@ pub fn server_frame(text: &str) -> Option<ServerFrame> {
         "state" => ServerFrame::State {
             conversation: conversation_info(&field(&v, "conversation"))?,
         },
+        "typing" => ServerFrame::Typing {
+            conversation: conversation_id()?,
+            agent: agent_ref(&field(&v, "agent"))?,
+        },
+        "read" => ServerFrame::Read {
+            conversation: conversation_id()?,
+            seq: unsigned(&v, "seq")?,
+        },
         "error" => ServerFrame::Error {
             code: error_code(&string(&v, "code")?),
             message: string(&v, "message")?,
@@ -140,13 +148,15 @@ fn conversation_info(v: &JsValue) -> Option<ConversationInfo> {
     Some(ConversationInfo {
         id: ConversationId(string(v, "id")?),
         state: ConversationState::parse(&string(v, "state")?)?,
-        agent: nullable(field(v, "agent"), |agent| {
-            Some(AgentRef {
-                id: string(agent, "id")?,
-                name: string(agent, "name")?,
-            })
-        })?,
+        agent: nullable(field(v, "agent"), agent_ref)?,
         last_seq: unsigned(v, "last_seq")?,
+    })
+}
+
+fn agent_ref(agent: &JsValue) -> Option<AgentRef> {
+    Some(AgentRef {
+        id: string(agent, "id")?,
+        name: string(agent, "name")?,
     })
 }
 

@@ -407,6 +407,17 @@ fn every_server_frame() -> Vec<ServerFrame> {
             id: "m4".into(),
             at: "t".into(),
         },
+        ServerFrame::Typing {
+            conversation: "c1".into(),
+            agent: AgentRef {
+                id: "anna".into(),
+                name: "Anna".into(),
+            },
+        },
+        ServerFrame::Read {
+            conversation: "c1".into(),
+            seq: 4,
+        },
         ServerFrame::State {
             conversation: ConversationInfo {
                 id: "c1".into(),

@@ -27,6 +27,7 @@ pub struct ConversationRow {
     pub affinity_agent: Option<String>,
     pub last_seq: u64,
     pub agent_read_seq: u64,
+    pub customer_read_seq: u64,
     pub created_at: String,
     pub returned_notified: bool,
     pub queued_at: Option<String>,
@@ -68,6 +69,7 @@ pub(super) struct RawConversation {
     affinity_agent: Option<String>,
     last_seq: i64,
     agent_read_seq: i64,
+    customer_read_seq: i64,
     created_at: String,
     returned_notified: bool,
     queued_at: Option<String>,
@@ -75,7 +77,7 @@ pub(super) struct RawConversation {
 }
 
 pub(super) const COLUMNS: &str = "id, workstream, mode, state, issuer, subject, customer_name, \
-    customer_email, agent_id, affinity_agent, last_seq, agent_read_seq, created_at, \
+    customer_email, agent_id, affinity_agent, last_seq, agent_read_seq, customer_read_seq, created_at, \
     returned_notified, queued_at, locale";
 
 impl TryFrom<RawConversation> for ConversationRow {
@@ -105,6 +107,7 @@ impl TryFrom<RawConversation> for ConversationRow {
             affinity_agent: raw.affinity_agent,
             last_seq: to_u64(raw.last_seq, "last_seq")?,
             agent_read_seq: to_u64(raw.agent_read_seq, "agent_read_seq")?,
+            customer_read_seq: to_u64(raw.customer_read_seq, "customer_read_seq")?,
             created_at: raw.created_at,
             returned_notified: raw.returned_notified,
             queued_at: raw.queued_at,

@@ -205,6 +205,23 @@ impl StoreTx {
         Ok(message)
     }
 
+    /// Marks everything up to `seq` as read by the customer.
+    pub async fn mark_customer_read(
+        &mut self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conversations SET customer_read_seq = max(customer_read_seq, min(?, last_seq)) \
+             WHERE id = ?",
+        )
+        .bind(to_i64(seq))
+        .bind(&conversation.0)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
     /// Marks everything up to `seq` as read by the agent side.
     pub async fn mark_agent_read(
         &mut self,
@@ -212,7 +229,8 @@ impl StoreTx {
         seq: u64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE conversations SET agent_read_seq = max(agent_read_seq, ?) WHERE id = ?",
+            "UPDATE conversations SET agent_read_seq = max(agent_read_seq, min(?, last_seq)) \
+             WHERE id = ?",
         )
         .bind(to_i64(seq))
         .bind(&conversation.0)
