@@ -20,7 +20,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use keys::SigningKey;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tetap_shared::{ErrorCode, Mode};
+use tetap_shared::ErrorCode;
 
 pub use jwks::{JWKS_MAX_AGE, JWKS_REFETCH_INTERVAL};
 pub use visitor::VISITOR_ISSUER;
@@ -140,7 +140,7 @@ impl CustomerVerifier {
         if text.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
-        if workstream.mode == Mode::Live && workstream.anonymous {
+        if tetap_shared::rules::identity::accepts_visitors(workstream.mode, workstream.anonymous) {
             if text.is_empty() {
                 return self.visitors.mint(store, &workstream.id, now).await;
             }

@@ -20,6 +20,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 use tetap_shared::frames::{Cursor, MAX_FRAME_BYTES, MAX_HISTORY_PAGE};
+use tetap_shared::rules::identity::{HistoryStart, history_start};
 use tetap_shared::rules::{Event, system_messages};
 use tetap_shared::{
     AgentEvent, ClientFrame, ConversationId, CustomerRef, ErrorCode, PROTOCOL_VERSION, ServerFrame,
@@ -314,9 +315,9 @@ async fn greet(
     let Some(current) = current else {
         return Ok(());
     };
-    match resume.filter(|cursor| cursor.conversation == current.id) {
-        Some(cursor) => {
-            let mut after = cursor.after_seq;
+    match history_start(&current.id, resume.as_ref()) {
+        HistoryStart::After(after_seq) => {
+            let mut after = after_seq;
             loop {
                 let messages = state
                     .store
@@ -336,7 +337,7 @@ async fn greet(
                 }
             }
         }
-        None => {
+        HistoryStart::Newest => {
             let (messages, more_before) = state
                 .store
                 .messages_before(&current.id, None, FIRST_PAGE)

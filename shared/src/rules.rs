@@ -8,6 +8,7 @@
 mod conversation;
 #[cfg(feature = "calendar")]
 pub mod hours;
+pub mod identity;
 mod routing;
 pub mod system_messages;
 
