@@ -18,7 +18,7 @@ use tetap_shared::frames::MAX_HISTORY_PAGE;
 use tetap_shared::{AgentRef, Conversation, ConversationId, Message, ServerFrame};
 
 /// `GET /v1/agent/me`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     id: String,
     name: String,
@@ -27,6 +27,8 @@ pub struct Me {
     load: u32,
 }
 
+#[utoipa::path(get, path = "/v1/agent/me", tag = "agent",
+    responses((status = 200, body = Me), (status = 401, body = crate::openapi::ApiErrorBody)))]
 pub async fn me(State(state): State<AppState>, agent: SignedInAgent) -> Result<Json<Me>, AppError> {
     let agent = agent.agent;
     Ok(Json(Me {
@@ -38,20 +40,22 @@ pub async fn me(State(state): State<AppState>, agent: SignedInAgent) -> Result<J
     }))
 }
 
-#[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     Online,
     Offline,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PresenceRequest {
     presence: Presence,
 }
 
 /// `PUT /v1/agent/presence`. Going offline returns the agent's live conversations to the queue
 /// (their persistent ones stay theirs, R8); either change wakes routing.
+#[utoipa::path(put, path = "/v1/agent/presence", tag = "agent", request_body = PresenceRequest,
+    responses((status = 200, body = Me), (status = 401, body = crate::openapi::ApiErrorBody)))]
 pub async fn set_presence(
     State(state): State<AppState>,
     agent: SignedInAgent,
@@ -86,12 +90,15 @@ pub async fn change_presence(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
+    /// `closed` lists ended conversations instead.
     state: Option<String>,
 }
 
 /// `GET /v1/agent/conversations`.
+#[utoipa::path(get, path = "/v1/agent/conversations", tag = "agent", params(ListQuery),
+    responses((status = 200, body = [Conversation]), (status = 400, body = crate::openapi::ApiErrorBody), (status = 401, body = crate::openapi::ApiErrorBody)))]
 pub async fn conversations(
     State(state): State<AppState>,
     agent: SignedInAgent,
@@ -121,13 +128,19 @@ pub async fn conversations(
     Ok(Json(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
+    /// Only messages with a smaller `seq` (exclusive).
     before: Option<u64>,
+    /// How many (default 50, at most 200; larger is clamped).
     limit: Option<u32>,
 }
 
 /// `GET /v1/agent/conversations/{id}/messages?before=&limit=`.
+#[utoipa::path(get, path = "/v1/agent/conversations/{id}/messages", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    params(PageQuery),
+    responses((status = 200, description = "ascending by seq", body = [Message]),
+        (status = 403, body = crate::openapi::ApiErrorBody), (status = 404, body = crate::openapi::ApiErrorBody)))]
 pub async fn messages(
     State(state): State<AppState>,
     agent: SignedInAgent,
@@ -143,13 +156,18 @@ pub async fn messages(
     Ok(Json(messages))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PostMessage {
     text: String,
     client_id: String,
 }
 
 /// `POST /v1/agent/conversations/{id}/messages`: 201 when committed now, 200 for a resend.
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/messages", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    request_body = PostMessage,
+    responses((status = 201, description = "committed now", body = Message),
+        (status = 200, description = "this client_id was committed before", body = Message),
+        (status = 400, body = crate::openapi::ApiErrorBody), (status = 403, body = crate::openapi::ApiErrorBody), (status = 404, body = crate::openapi::ApiErrorBody), (status = 409, body = crate::openapi::ApiErrorBody)))]
 pub async fn post_message(
     State(state): State<AppState>,
     agent: SignedInAgent,
@@ -175,6 +193,8 @@ pub async fn post_message(
 }
 
 /// `POST …/{id}/accept`: take an `open` conversation (R10) or pick a waiting one up (R7).
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/accept", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    responses((status = 200, body = Conversation), (status = 403, body = crate::openapi::ApiErrorBody), (status = 409, body = crate::openapi::ApiErrorBody)))]
 pub async fn accept(
     state: State<AppState>,
     agent: SignedInAgent,
@@ -185,6 +205,8 @@ pub async fn accept(
 }
 
 /// `POST …/{id}/wait`: the ✖ button (R6).
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/wait", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    responses((status = 200, body = Conversation), (status = 403, body = crate::openapi::ApiErrorBody), (status = 409, body = crate::openapi::ApiErrorBody)))]
 pub async fn wait(
     state: State<AppState>,
     agent: SignedInAgent,
@@ -195,6 +217,8 @@ pub async fn wait(
 }
 
 /// `POST …/{id}/end` (R4, R9).
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/end", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    responses((status = 200, body = Conversation), (status = 403, body = crate::openapi::ApiErrorBody), (status = 409, body = crate::openapi::ApiErrorBody)))]
 pub async fn end(
     state: State<AppState>,
     agent: SignedInAgent,
@@ -218,6 +242,8 @@ async fn act(
 }
 
 /// `POST …/{id}/typing`: shows the customer that the agent is typing.
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/typing", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    responses((status = 204, description = "the customer is told"), (status = 403, body = crate::openapi::ApiErrorBody)))]
 pub async fn typing(
     State(state): State<AppState>,
     agent: SignedInAgent,
@@ -237,12 +263,15 @@ pub async fn typing(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReadRequest {
     seq: u64,
 }
 
 /// `POST …/{id}/read {seq}`: the agent has read up to `seq`; the customer's widget shows "read".
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/read", tag = "agent", params(("id" = String, Path, description = "the conversation id")),
+    request_body = ReadRequest,
+    responses((status = 204, description = "the customer sees read"), (status = 403, body = crate::openapi::ApiErrorBody)))]
 pub async fn read(
     State(state): State<AppState>,
     agent: SignedInAgent,

@@ -10,9 +10,14 @@ use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use tetap_shared::AgentEvent;
 use tokio::sync::broadcast::error::RecvError;
 
 /// `GET /v1/agent/events`.
+#[utoipa::path(get, path = "/v1/agent/events", tag = "agent",
+    description = "WebSocket upgrade; then JSON text frames, one `AgentEvent` each.",
+    responses((status = 101, description = "switching to the event stream", body = AgentEvent),
+        (status = 401, body = crate::openapi::ApiErrorBody), (status = 403, body = crate::openapi::ApiErrorBody)))]
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -22,18 +22,23 @@ use std::sync::OnceLock;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tetap_session";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     agent: String,
+    #[schema(value_type = String)]
     password: Secret,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     token: String,
 }
 
 /// `POST /v1/agent/login`.
+#[utoipa::path(post, path = "/v1/agent/login", tag = "agent", request_body = LoginRequest,
+    security(()),
+    responses((status = 200, description = "also sets the HttpOnly session cookie", body = LoginResponse),
+        (status = 401, body = crate::openapi::ApiErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
@@ -94,6 +99,8 @@ pub async fn login(
 }
 
 /// `POST /v1/agent/logout`: ends the session and clears the cookie.
+#[utoipa::path(post, path = "/v1/agent/logout", tag = "agent",
+    responses((status = 204, description = "signed out and offline"), (status = 401, body = crate::openapi::ApiErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     agent: SignedInAgent,

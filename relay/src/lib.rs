@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod fanout;
 pub mod hub;
+pub mod openapi;
 pub mod origin;
 pub mod routing;
 pub mod secret;
@@ -131,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tetap.js", get(assets::loader))
         .route("/widget/", get(assets::widget_page))
         .route("/widget/{*path}", get(assets::widget_file))
+        .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }));
     #[cfg(feature = "demo")]
     let router = router.merge(demo::routes());

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a workstream's conversations behave (DESIGN.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Asynchronous, spans many sessions, needs an authenticated customer (R1, R2).
@@ -26,6 +27,7 @@ impl Mode {
 
 /// A conversation's place in its life (R9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationState {
     /// Queued, no agent.
@@ -63,6 +65,7 @@ impl ConversationState {
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {
     Customer,
@@ -93,6 +96,7 @@ impl AuthorKind {
 
 /// The author of a message as shown to both sides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageAuthor {
     pub kind: AuthorKind,
     /// The agent id, the customer's `sub`, or empty for system messages.
@@ -102,6 +106,7 @@ pub struct MessageAuthor {
 
 /// One stored message. `seq` orders it within its conversation; `client_id` makes resends idempotent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub seq: u64,
     pub id: String,
@@ -117,6 +122,7 @@ pub struct Message {
 
 /// An agent as the other side sees them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentRef {
     pub id: String,
     pub name: String,
@@ -124,6 +130,7 @@ pub struct AgentRef {
 
 /// A customer as the agent sees them: the token's `sub` and optional `name` and `email`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerRef {
     pub sub: String,
     pub name: Option<String>,
@@ -133,6 +140,7 @@ pub struct CustomerRef {
 
 /// A conversation as the agent API lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversation {
     pub id: ConversationId,
     pub workstream: String,
@@ -156,6 +164,7 @@ pub struct Conversation {
 
 /// A frame of the agent event stream (`GET /v1/agent/events`, a WebSocket).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentEvent {
     /// Routing gave you this conversation (R10).

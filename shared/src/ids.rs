@@ -5,6 +5,7 @@ use std::fmt;
 
 /// A conversation's id: an opaque string minted by the relay (a random UUID).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(transparent)]
 pub struct ConversationId(pub String);
 

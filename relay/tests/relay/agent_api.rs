@@ -289,3 +289,52 @@ async fn bad_bodies_get_json_errors() {
         (404, Some("unknown_conversation"))
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_agent_route() {
+    let relay = TestRelay::start().await;
+    let document: Value = reqwest::get(relay.url("/v1/openapi.json"))
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3."))
+    );
+    let paths = document["paths"].as_object().expect("paths");
+    for path in [
+        "/v1/agent/login",
+        "/v1/agent/logout",
+        "/v1/agent/me",
+        "/v1/agent/presence",
+        "/v1/agent/conversations",
+        "/v1/agent/conversations/{id}/messages",
+        "/v1/agent/conversations/{id}/accept",
+        "/v1/agent/conversations/{id}/wait",
+        "/v1/agent/conversations/{id}/end",
+        "/v1/agent/conversations/{id}/typing",
+        "/v1/agent/conversations/{id}/read",
+        "/v1/agent/events",
+    ] {
+        assert!(paths.contains_key(path), "{path} is documented");
+    }
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    for schema in [
+        "Conversation",
+        "Message",
+        "AgentEvent",
+        "Me",
+        "ApiErrorBody",
+    ] {
+        assert!(schemas.contains_key(schema), "{schema} is documented");
+    }
+    assert_eq!(
+        document["components"]["schemas"]["ConversationState"]["enum"],
+        json!(["open", "active", "waiting", "closed"])
+    );
+}
