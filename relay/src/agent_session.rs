@@ -7,7 +7,7 @@ use crate::secret::Secret;
 use crate::state::AppState;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -17,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 /// The session cookie's name.
@@ -41,8 +42,19 @@ pub struct LoginResponse {
         (status = 401, body = crate::openapi::ApiErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
+    // Guessing is slowed per agent and per address; only failures spend the allowance.
+    let now = state.clock.now();
+    let limits = &state.limits;
+    let allowed = limits
+        .login_per_agent
+        .peek(&request.agent, now)
+        .and(limits.login_per_ip.peek(&peer.ip(), now));
+    if let Err(seconds) = allowed {
+        return Err(too_many_attempts(seconds));
+    }
     let agent = state.config.agent(&request.agent).cloned();
     let hash = agent
         .as_ref()
@@ -67,6 +79,8 @@ pub async fn login(
     .await
     .map_err(AppError::internal)?;
     let Some(agent) = agent.filter(|_| matches) else {
+        let _ = limits.login_per_agent.check(&request.agent, now);
+        let _ = limits.login_per_ip.check(&peer.ip(), now);
         return Err(AppError::unauthorized("unknown agent or wrong password"));
     };
     let mut raw = [0u8; 32];
@@ -96,6 +110,14 @@ pub async fn login(
         HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
     );
     Ok(response)
+}
+
+fn too_many_attempts(seconds: u64) -> AppError {
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many failed sign-ins; try again in {seconds} s"),
+    )
 }
 
 /// `POST /v1/agent/logout`: ends the session and clears the cookie.

@@ -31,6 +31,15 @@ pub struct ServerConfig {
     /// The built widget (trunk output), served when the binary embeds none.
     #[serde(default)]
     pub widget_dir: Option<PathBuf>,
+    /// Customer messages: a burst of this many, per customer…
+    #[serde(default = "default_message_burst")]
+    pub message_burst: u32,
+    /// …then this many a second.
+    #[serde(default = "default_messages_per_second")]
+    pub messages_per_second: u32,
+    /// Customer sockets one client IP may hold open.
+    #[serde(default = "default_max_sockets_per_ip")]
+    pub max_sockets_per_ip: usize,
     /// How long an agent's sign-in lasts.
     #[serde(default = "default_session_lifetime", with = "duration_text")]
     pub agent_session_lifetime: Duration,
@@ -366,8 +375,20 @@ fn default_server() -> ServerConfig {
         listen: default_listen(),
         database_url: default_database_url(),
         widget_dir: None,
+        max_sockets_per_ip: default_max_sockets_per_ip(),
+        message_burst: default_message_burst(),
+        messages_per_second: default_messages_per_second(),
         agent_session_lifetime: default_session_lifetime(),
     }
+}
+fn default_message_burst() -> u32 {
+    20
+}
+fn default_messages_per_second() -> u32 {
+    5
+}
+fn default_max_sockets_per_ip() -> usize {
+    256
 }
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))

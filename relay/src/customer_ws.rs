@@ -14,10 +14,11 @@ use crate::state::AppState;
 use crate::store::{CustomerIdentity, NewMessage};
 use crate::text_rules::{check_client_id, check_text};
 use crate::views::conversation_info;
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tetap_shared::frames::{Cursor, MAX_FRAME_BYTES, MAX_HISTORY_PAGE};
 use tetap_shared::rules::identity::{HistoryStart, history_start};
@@ -41,6 +42,7 @@ const CLOSE_TRY_AGAIN: u16 = 1013;
 /// `GET /v1/customer/ws`: upgrades only requests from the relay's own pages (the widget frame).
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -51,12 +53,25 @@ pub async fn upgrade(
         )
         .into_response();
     }
+    let max = state.config.server.max_sockets_per_ip;
+    let Some(slot) = state.limits.customer_sockets.acquire(peer.ip(), max) else {
+        return AppError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_connections",
+            format!("at most {max} open chat connections per address"),
+        )
+        .into_response();
+    };
     // Small buffers keep an idle socket cheap (tungstenite reads 128 KiB at a time by default).
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| session(state, socket))
+        .on_upgrade(move |mut socket| async move {
+            session(state, &mut socket).await;
+            drop(slot);
+            drop(socket);
+        })
 }
 
 struct Customer {
@@ -69,14 +84,16 @@ struct Customer {
     last_typing: Option<tokio::time::Instant>,
 }
 
-async fn session(state: AppState, mut socket: WebSocket) {
-    let Some((mut customer, resume)) = hello(&state, &mut socket).await else {
+/// One customer socket from hello to goodbye. Borrowing the socket lets the caller release the
+/// connection slot before the socket (and so the client's view of it) closes.
+async fn session(state: AppState, socket: &mut WebSocket) {
+    let Some((mut customer, resume)) = hello(&state, socket).await else {
         return;
     };
     // Subscribe before reading the store, so nothing committed in between is missed; the
     // widget drops what it already has by `seq`.
     let mut events = state.hub.subscribe_customer(&customer.identity);
-    if let Err(error) = greet(&state, &mut socket, &customer, resume).await {
+    if let Err(error) = greet(&state, socket, &customer, resume).await {
         tracing::debug!(%error, "customer socket ended during greeting");
         drop(events);
         state.hub.release_customer(&customer.identity);
@@ -88,14 +105,14 @@ async fn session(state: AppState, mut socket: WebSocket) {
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
-                    match handle_frame(&state, &mut socket, &mut customer, text.as_str()).await {
+                    match handle_frame(&state, socket, &mut customer, text.as_str()).await {
                         Ok(true) => {}
                         Ok(false) | Err(_) => break,
                     }
                 }
                 Some(Ok(WsMessage::Binary(_))) => {
                     let refusal = ServerFrame::error(ErrorCode::BadFrame, "frames are JSON text");
-                    if send(&mut socket, &refusal).await.is_err() {
+                    if send(socket, &refusal).await.is_err() {
                         break;
                     }
                 }
@@ -104,12 +121,12 @@ async fn session(state: AppState, mut socket: WebSocket) {
             },
             event = events.recv() => match event {
                 Ok(frame) => {
-                    if send(&mut socket, &frame).await.is_err() {
+                    if send(socket, &frame).await.is_err() {
                         break;
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
-                    close(&mut socket, CLOSE_TRY_AGAIN, "fell behind; resume").await;
+                    close(socket, CLOSE_TRY_AGAIN, "fell behind; resume").await;
                     break;
                 }
                 Err(RecvError::Closed) => break,
@@ -487,6 +504,14 @@ async fn send_message(
             .await;
         }
     };
+    if let Err(seconds) = state
+        .limits
+        .messages_per_customer
+        .check(&customer.identity, state.clock.now())
+    {
+        let text = format!("too many messages; send it again in {seconds} s");
+        return send(socket, &refusal(ErrorCode::RateLimited, text, &client_id)).await;
+    }
     let workstream = &customer.workstream;
     let within_hours = state.config.is_open(workstream, state.clock.now());
     // R3: a live workstream outside its hours starts no chat unless `offline_chat` is set.

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod fanout;
 pub mod hub;
+pub mod limits;
 pub mod openapi;
 pub mod origin;
 pub mod routing;
@@ -71,6 +72,7 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
     let store = store::Store::open(&config.server.database_url).await?;
     let verifier = customer_token::CustomerVerifier::load(&config)?;
     let assets = assets::Assets::load(&config).map_err(StartError::Assets)?;
+    let limits = limits::Limits::new(&config.server);
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -82,6 +84,7 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
             state::CONCURRENT_PASSWORD_CHECKS,
         )),
         wake: state::Wake::default(),
+        limits,
         routing_lock: Arc::default(),
     })
 }

@@ -24,6 +24,7 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     pub password_checks: Arc<Semaphore>,
     pub wake: Wake,
+    pub limits: crate::limits::Limits,
     /// One routing pass at a time, so two passes never hand out the same free capacity.
     pub routing_lock: Arc<tokio::sync::Mutex<()>>,
 }

@@ -9,6 +9,7 @@ mod relay {
     pub mod identity_browser;
     pub mod identity_fixtures;
     pub mod jwks_url;
+    pub mod limits;
     pub mod rules;
     pub mod support;
     pub mod visitors;

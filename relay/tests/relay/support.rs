@@ -36,11 +36,16 @@ pub fn widget_dist() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/widget-dist")
 }
 
-fn config_text(dir: &Path, password_hash: &str, extra_origin: &str) -> String {
+fn config_text(dir: &Path, password_hash: &str, extra_origin: &str, message_burst: u32) -> String {
     format!(
         r#"
 [server]
 listen = "127.0.0.1:0"
+max_sockets_per_ip = 64
+# Tests send bursts (history seeding, fault tests) under a clock that never moves by itself;
+# the rate limit test starts a relay with tighter settings.
+message_burst = {message_burst}
+messages_per_second = 5
 database_url = "sqlite://{db}"
 widget_dir = "{widget}"
 
@@ -111,6 +116,7 @@ password_hash = "{password_hash}"
 capacity = 2
 workstreams = ["support", "billing", "claims"]
 "#,
+        message_burst = message_burst,
         db = dir.join("tetap.db").display(),
         widget = widget_dist().display(),
         public_key = fixture("shop-rsa-public.pem").display(),
@@ -126,6 +132,8 @@ pub struct TestRelay {
     extra_origin: String,
     /// More configuration after the standard one (identity tests: more auth settings).
     extra_config: String,
+    /// `server.message_burst`: large unless a test checks the limit.
+    pub message_burst: u32,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -141,6 +149,14 @@ impl TestRelay {
     }
 
     /// Like [`TestRelay::start_allowing`], with `extra_config` appended to the configuration.
+    /// A relay whose customers may send only `burst` messages before the rate limit applies.
+    pub async fn start_with_message_burst(burst: u32) -> Self {
+        let mut relay = Self::start().await;
+        relay.message_burst = burst;
+        relay.restart().await;
+        relay
+    }
+
     pub async fn start_with(origin: Option<&str>, extra_config: &str) -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let password_hash =
@@ -154,6 +170,7 @@ impl TestRelay {
             password_hash,
             extra_origin,
             extra_config: extra_config.to_owned(),
+            message_burst: 100_000,
             shutdown: None,
             server: None,
         };
@@ -162,7 +179,12 @@ impl TestRelay {
     }
 
     async fn launch(&mut self) {
-        let mut text = config_text(self.dir.path(), &self.password_hash, &self.extra_origin);
+        let mut text = config_text(
+            self.dir.path(),
+            &self.password_hash,
+            &self.extra_origin,
+            self.message_burst,
+        );
         text.push_str(&self.extra_config);
         let config = Config::parse(&text, &self.dir.path().join("tetap.toml")).expect("config");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
