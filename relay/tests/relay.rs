@@ -5,6 +5,7 @@ mod relay {
     pub mod browser;
     pub mod browser_support;
     pub mod customer_socket;
+    pub mod faults;
     pub mod identity;
     pub mod identity_browser;
     pub mod identity_fixtures;

@@ -1,0 +1,462 @@
+//! Durability under faults, against the real `tetap-relay` process over a real SQLite file:
+//! SIGKILL mid-stream (twice, each after a given number of acknowledgements) and SIGTERM. After
+//! the clients' idempotent resends, every acknowledged message is stored exactly once and in
+//! order, and every client's view equals the store.
+
+use super::support::{ANNA_PASSWORD, fixture, sign};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use tetap_shared::frames::{ClientFrame, Cursor, PROTOCOL_VERSION, ServerFrame};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+const CUSTOMERS: usize = 20;
+const MESSAGES_EACH: usize = 50;
+/// Kills happen after this many acknowledgements in total.
+const KILL_AFTER_ACKS: [usize; 2] = [300, 650];
+/// Longest any single step may take before the test fails.
+const STEP: Duration = Duration::from_secs(60);
+
+/// The relay as a child process on a fixed port, restartable over the same database.
+struct RelayProcess {
+    config: std::path::PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RelayProcess {
+    fn new(dir: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let hash =
+            tetap_relay::agent_session::hash_password(ANNA_PASSWORD.as_bytes()).expect("hash");
+        let config = dir.join("tetap.toml");
+        let text = format!(
+            r#"
+[server]
+listen = "127.0.0.1:{port}"
+database_url = "sqlite://{db}"
+message_burst = 100000
+
+[[auth]]
+id = "shop"
+issuer = "https://shop.test"
+audience = "tetap"
+public_key_file = "{key}"
+
+[[workstream]]
+id = "support"
+mode = "persistent"
+auth = "shop"
+allowed_origins = ["https://shop.test"]
+
+[[agent]]
+id = "anna"
+name = "Anna"
+password_hash = "{hash}"
+workstreams = ["support"]
+"#,
+            db = dir.join("tetap.db").display(),
+            key = fixture("shop-rsa-public.pem").display(),
+        );
+        std::fs::write(&config, text).expect("config");
+        Self {
+            config,
+            port,
+            child: None,
+        }
+    }
+
+    /// Starts the relay and waits until it says it listens.
+    async fn start(&mut self) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tetap-relay"))
+            .arg("--config")
+            .arg(&self.config)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the relay binary");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            let line = tokio::time::timeout(STEP, lines.next_line())
+                .await
+                .expect("the relay starts")
+                .expect("relay output")
+                .expect("the relay is running");
+            if line.contains("tetap relay listening") {
+                break;
+            }
+        }
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.expect("SIGKILL");
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    async fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = child.id().expect("pid").to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill -TERM");
+        assert!(status.success());
+        tokio::time::timeout(STEP, child.wait())
+            .await
+            .expect("the relay stops on SIGTERM")
+            .expect("exit status")
+    }
+
+    fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/v1/customer/ws", self.port)
+    }
+
+    fn http(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+fn token(sub: &str) -> String {
+    let now = jiff::Timestamp::now().as_second();
+    sign(
+        &json!({"iss": "https://shop.test", "aud": "tetap", "sub": sub, "iat": now, "exp": now + 600}),
+        "shop-rsa-private.pem",
+    )
+}
+
+/// One customer: sends its messages one after another, resending the unacknowledged one after
+/// every reconnect, and keeps the messages it has seen by `seq`.
+async fn customer(
+    index: usize,
+    url: String,
+    mut generation: watch::Receiver<u64>,
+    acks: Arc<watch::Sender<usize>>,
+) -> (String, BTreeMap<u64, String>) {
+    let sub = format!("customer-{index}");
+    let mut seen: BTreeMap<u64, String> = BTreeMap::new();
+    let mut conversation: Option<String> = None;
+    let mut next = 0;
+    'connect: loop {
+        let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&url).await else {
+            // The relay is down: wait for the supervisor to bring the next one up.
+            let current = *generation.borrow_and_update();
+            let _ = tokio::time::timeout(STEP, generation.wait_for(|g| *g > current)).await;
+            continue;
+        };
+        let resume = conversation.clone().map(|c| Cursor {
+            conversation: tetap_shared::ConversationId(c),
+            after_seq: seen.keys().next_back().copied().unwrap_or(0),
+        });
+        let hello = ClientFrame::Hello {
+            protocol: PROTOCOL_VERSION,
+            workstream: "support".into(),
+            token: token(&sub),
+            resume,
+            locale: None,
+        };
+        if socket
+            .send(WsMessage::Text(hello.encode().into()))
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        let mut awaiting: Option<String> = None;
+        loop {
+            if awaiting.is_none() {
+                if next == MESSAGES_EACH {
+                    return (conversation.unwrap_or_default(), seen);
+                }
+                let client_id = format!("{sub}-{next}");
+                let send = ClientFrame::Send {
+                    client_id: client_id.clone(),
+                    text: format!("message {next} of {sub}"),
+                };
+                if socket
+                    .send(WsMessage::Text(send.encode().into()))
+                    .await
+                    .is_err()
+                {
+                    continue 'connect;
+                }
+                awaiting = Some(client_id);
+            }
+            let frame = match tokio::time::timeout(STEP, socket.next()).await {
+                Ok(Some(Ok(WsMessage::Text(text)))) => {
+                    ServerFrame::decode(text.as_str()).expect("frame")
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(_) => continue 'connect,
+                Err(_) => panic!("{sub}: no frame for a minute"),
+            };
+            match frame {
+                ServerFrame::Ack {
+                    client_id,
+                    conversation: c,
+                    ..
+                } if awaiting.as_deref() == Some(client_id.as_str()) => {
+                    awaiting = None;
+                    next += 1;
+                    conversation = Some(c.0);
+                    acks.send_modify(|n| *n += 1);
+                }
+                ServerFrame::Message { message, .. } => {
+                    seen.insert(message.seq, message.id);
+                }
+                ServerFrame::Messages { messages, .. } => {
+                    for message in messages {
+                        seen.insert(message.seq, message.id);
+                    }
+                }
+                ServerFrame::Error { code, message, .. } => {
+                    panic!("{sub}: refused {code:?}: {message}")
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The customer's view after one last resume: whatever a reconnecting widget would show.
+async fn final_view(
+    url: &str,
+    sub: &str,
+    conversation: &str,
+    mut seen: BTreeMap<u64, String>,
+) -> BTreeMap<u64, String> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    let hello = ClientFrame::Hello {
+        protocol: PROTOCOL_VERSION,
+        workstream: "support".into(),
+        token: token(sub),
+        resume: Some(Cursor {
+            conversation: conversation.into(),
+            after_seq: seen.keys().next_back().copied().unwrap_or(0),
+        }),
+        locale: None,
+    };
+    socket
+        .send(WsMessage::Text(hello.encode().into()))
+        .await
+        .expect("hello");
+    let probe = ClientFrame::History {
+        conversation: "probe".into(),
+        before: 1,
+        limit: None,
+    };
+    socket
+        .send(WsMessage::Text(probe.encode().into()))
+        .await
+        .expect("probe");
+    loop {
+        let Some(Ok(WsMessage::Text(text))) = tokio::time::timeout(STEP, socket.next())
+            .await
+            .expect("frame")
+        else {
+            continue;
+        };
+        match ServerFrame::decode(text.as_str()).expect("frame") {
+            ServerFrame::Messages { messages, .. } => {
+                for message in messages {
+                    seen.insert(message.seq, message.id);
+                }
+            }
+            ServerFrame::Error { .. } => return seen,
+            _ => {}
+        }
+    }
+}
+
+/// Every message of a conversation as the agent API returns it, oldest first.
+async fn stored(relay: &RelayProcess, http: &reqwest::Client, token: &str, id: &str) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut before: Option<u64> = None;
+    loop {
+        let query = before.map(|b| format!("&before={b}")).unwrap_or_default();
+        let page: Vec<Value> = http
+            .get(relay.http(&format!(
+                "/v1/agent/conversations/{id}/messages?limit=200{query}"
+            )))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("messages")
+            .json()
+            .await
+            .expect("json");
+        let Some(first) = page.first().and_then(|m| m["seq"].as_u64()) else {
+            break;
+        };
+        all.splice(0..0, page);
+        if first == 1 {
+            break;
+        }
+        before = Some(first);
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_messages_survive_two_sigkills_exactly_once_and_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut relay = RelayProcess::new(dir.path());
+    relay.start().await;
+    let (generation_tx, generation) = watch::channel(0u64);
+    let acks = Arc::new(watch::Sender::new(0usize));
+    let clients: Vec<_> = (0..CUSTOMERS)
+        .map(|i| {
+            tokio::spawn(customer(
+                i,
+                relay.ws_url(),
+                generation.clone(),
+                acks.clone(),
+            ))
+        })
+        .collect();
+    for (round, threshold) in KILL_AFTER_ACKS.into_iter().enumerate() {
+        let mut count = acks.subscribe();
+        tokio::time::timeout(STEP, count.wait_for(|n| *n >= threshold))
+            .await
+            .unwrap_or_else(|_| panic!("acks stalled before kill {round}"))
+            .expect("clients alive");
+        relay.kill().await;
+        relay.start().await;
+        generation_tx.send_modify(|g| *g += 1);
+    }
+    let mut results = Vec::new();
+    for client in clients {
+        results.push(client.await.expect("client"));
+    }
+    assert_eq!(*acks.borrow(), CUSTOMERS * MESSAGES_EACH);
+
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(relay.http("/v1/agent/login"))
+        .json(&json!({"agent": "anna", "password": ANNA_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token_text = login["token"].as_str().expect("token").to_owned();
+    for (index, (conversation, seen)) in results.into_iter().enumerate() {
+        let sub = format!("customer-{index}");
+        let messages = stored(&relay, &http, &token_text, &conversation).await;
+        let client_ids: Vec<String> = messages
+            .iter()
+            .filter(|m| m["author"]["kind"] == "customer")
+            .map(|m| m["client_id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let expected: Vec<String> = (0..MESSAGES_EACH).map(|i| format!("{sub}-{i}")).collect();
+        assert_eq!(client_ids, expected, "{sub}: every message once, in order");
+        let seqs: Vec<u64> = messages.iter().filter_map(|m| m["seq"].as_u64()).collect();
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "{sub}: no gaps"
+        );
+        let store: BTreeMap<u64, String> = messages
+            .iter()
+            .map(|m| {
+                (
+                    m["seq"].as_u64().unwrap_or(0),
+                    m["id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let view = final_view(&relay.ws_url(), &sub, &conversation, seen).await;
+        assert_eq!(view, store, "{sub}: the client's view equals the store");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_stops_cleanly_with_everything_acknowledged_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut relay = RelayProcess::new(dir.path());
+    relay.start().await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(relay.ws_url())
+        .await
+        .expect("connect");
+    let hello = ClientFrame::Hello {
+        protocol: PROTOCOL_VERSION,
+        workstream: "support".into(),
+        token: token("sari"),
+        resume: None,
+        locale: None,
+    };
+    socket
+        .send(WsMessage::Text(hello.encode().into()))
+        .await
+        .expect("hello");
+    let mut acked = 0;
+    for i in 0..20 {
+        let send = ClientFrame::Send {
+            client_id: format!("m-{i}"),
+            text: format!("{i}"),
+        };
+        socket
+            .send(WsMessage::Text(send.encode().into()))
+            .await
+            .expect("send");
+    }
+    while acked < 20 {
+        let Some(Ok(WsMessage::Text(text))) = tokio::time::timeout(STEP, socket.next())
+            .await
+            .expect("frame")
+        else {
+            continue;
+        };
+        if matches!(
+            ServerFrame::decode(text.as_str()),
+            Ok(ServerFrame::Ack { .. })
+        ) {
+            acked += 1;
+        }
+    }
+    drop(socket);
+    let status = relay.terminate().await;
+    assert!(status.success(), "clean exit on SIGTERM: {status}");
+    relay.start().await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(relay.ws_url())
+        .await
+        .expect("connect");
+    socket
+        .send(WsMessage::Text(hello.encode().into()))
+        .await
+        .expect("hello");
+    loop {
+        let Some(Ok(WsMessage::Text(text))) = tokio::time::timeout(STEP, socket.next())
+            .await
+            .expect("frame")
+        else {
+            continue;
+        };
+        if let Ok(ServerFrame::Welcome { conversation, .. }) = ServerFrame::decode(text.as_str()) {
+            assert_eq!(conversation.map(|c| c.last_seq), Some(20));
+            break;
+        }
+    }
+}
