@@ -15,14 +15,16 @@ impl Store {
 
     /// Stores the agent's presence (`online` or `offline`).
     pub async fn set_presence(&self, agent_id: &str, presence: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO agents (id, presence) VALUES (?, ?) \
              ON CONFLICT (id) DO UPDATE SET presence = excluded.presence",
         )
         .bind(agent_id)
         .bind(presence)
-        .execute(&self.writer)
+        .execute(tx.conn())
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -45,6 +47,7 @@ impl Store {
         created_at: &str,
         expires_at: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) \
              VALUES (?, ?, ?, ?)",
@@ -53,8 +56,9 @@ impl Store {
         .bind(agent_id)
         .bind(created_at)
         .bind(expires_at)
-        .execute(&self.writer)
+        .execute(tx.conn())
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -75,10 +79,12 @@ impl Store {
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.writer)
+            .execute(tx.conn())
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -89,7 +95,7 @@ impl StoreTx {
         let presence: Option<String> =
             sqlx::query_scalar("SELECT presence FROM agents WHERE id = ?")
                 .bind(agent_id)
-                .fetch_optional(&mut *self.0)
+                .fetch_optional(self.conn())
                 .await?;
         Ok(presence.as_deref() == Some("online"))
     }
@@ -100,7 +106,7 @@ impl StoreTx {
             "SELECT count(*) FROM conversations WHERE agent_id = ? AND state = 'active'",
         )
         .bind(agent_id)
-        .fetch_one(&mut *self.0)
+        .fetch_one(self.conn())
         .await?;
         Ok(u32::try_from(load).unwrap_or(u32::MAX))
     }

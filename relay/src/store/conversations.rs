@@ -240,7 +240,7 @@ impl StoreTx {
         let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ?");
         let raw: Option<RawConversation> = sqlx::query_as(&sql)
             .bind(&id.0)
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(self.conn())
             .await?;
         raw.map(ConversationRow::try_from).transpose()
     }
@@ -254,7 +254,7 @@ impl StoreTx {
             .bind(&identity.issuer)
             .bind(&identity.subject)
             .bind(&identity.workstream)
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(self.conn())
             .await?;
         raw.map(ConversationRow::try_from).transpose()
     }
@@ -281,7 +281,7 @@ impl StoreTx {
         .bind(new.at)
         .bind(new.at)
         .bind(new.at)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         self.conversation(&id)
             .await?
@@ -304,7 +304,7 @@ impl StoreTx {
         .bind(email)
         .bind(locale)
         .bind(&id.0)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(())
     }
@@ -335,7 +335,7 @@ impl StoreTx {
         .bind(closed)
         .bind(saved.at)
         .bind(&id.0)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(())
     }

@@ -133,7 +133,7 @@ impl StoreTx {
             .bind(&identity.issuer)
             .bind(&identity.subject)
             .bind(&identity.workstream)
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(self.conn())
             .await?;
         found
             .map(|raw| Ok((ConversationId(raw.conversation_id), raw.message.try_into()?)))
@@ -152,7 +152,7 @@ impl StoreTx {
         let raw: Option<RawMessage> = sqlx::query_as(&sql)
             .bind(client_id)
             .bind(&conversation.0)
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(self.conn())
             .await?;
         raw.map(Message::try_from).transpose()
     }
@@ -171,7 +171,7 @@ impl StoreTx {
         )
         .bind(&new.at)
         .bind(&conversation.0)
-        .fetch_one(&mut *self.0)
+        .fetch_one(self.conn())
         .await?;
         let message = Message {
             seq: to_u64(seq, "seq")?,
@@ -200,7 +200,7 @@ impl StoreTx {
         .bind(&message.system_kind)
         .bind(&message.text)
         .bind(&message.at)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(message)
     }
@@ -217,7 +217,7 @@ impl StoreTx {
         )
         .bind(to_i64(seq))
         .bind(&conversation.0)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(())
     }
@@ -234,7 +234,7 @@ impl StoreTx {
         )
         .bind(to_i64(seq))
         .bind(&conversation.0)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(())
     }

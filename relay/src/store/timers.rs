@@ -67,7 +67,7 @@ impl StoreTx {
         .bind(&conversation.0)
         .bind(timer.as_str())
         .bind(due_at)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(())
     }
@@ -81,7 +81,7 @@ impl StoreTx {
         sqlx::query("DELETE FROM timers WHERE conversation_id = ? AND kind = ?")
             .bind(&conversation.0)
             .bind(timer.as_str())
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(())
     }
@@ -99,7 +99,7 @@ impl StoreTx {
         .bind(&conversation.0)
         .bind(timer.as_str())
         .bind(now)
-        .execute(&mut *self.0)
+        .execute(self.conn())
         .await?;
         Ok(removed.rows_affected() == 1)
     }
@@ -115,7 +115,7 @@ impl StoreTx {
             .bind(workstream)
             .bind(i64::try_from(waited_seconds).unwrap_or(i64::MAX))
             .bind(at)
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(())
     }
