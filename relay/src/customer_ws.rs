@@ -28,6 +28,8 @@ use tetap_shared::{
 };
 use tokio::sync::broadcast::error::RecvError;
 
+/// How long a socket whose token expired may take to send a fresh one before it is closed.
+const REFRESH_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// Typing notices are forwarded at most this often per socket.
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 /// How long a new socket may take to say hello.
@@ -82,6 +84,8 @@ struct Customer {
     locale: String,
     /// When the agent was last told the customer is typing.
     last_typing: Option<tokio::time::Instant>,
+    /// When the socket was told its token expired; it has [`REFRESH_GRACE`] to send a fresh one.
+    expiry_told: Option<jiff::Timestamp>,
 }
 
 /// One customer socket from hello to goodbye. Borrowing the socket lets the caller release the
@@ -102,7 +106,30 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     // R11: a live customer who reconnects within the grace keeps the conversation.
     customer_event(&state, &customer, Event::CustomerBack).await;
     loop {
+        // A socket whose token expired is asked for a fresh one, then closed if none comes.
+        let expiry = customer.verified.expires_at;
+        let deadline = match customer.expiry_told {
+            Some(told) => told.saturating_add(REFRESH_GRACE).unwrap_or(told),
+            None => expiry,
+        };
         tokio::select! {
+            () = state.clock.sleep_until(deadline) => {
+                if customer.verified.expires_at > state.clock.now() {
+                    continue;
+                }
+                if customer.expiry_told.is_some() {
+                    refuse(socket, ErrorCode::TokenExpired, "no fresh token arrived in time").await;
+                    break;
+                }
+                customer.expiry_told = Some(state.clock.now());
+                let ask = ServerFrame::error(
+                    ErrorCode::TokenExpired,
+                    "the token has expired: send auth with a fresh one",
+                );
+                if send(socket, &ask).await.is_err() {
+                    break;
+                }
+            }
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
                     match handle_frame(&state, socket, &mut customer, text.as_str()).await {
@@ -286,6 +313,7 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<(Customer, Op
         workstream,
         locale,
         last_typing: None,
+        expiry_told: None,
     };
     Some((customer, resume))
 }
@@ -458,6 +486,7 @@ async fn handle_frame(
                         && fresh.subject == customer.verified.subject =>
                 {
                     customer.verified = fresh;
+                    customer.expiry_told = None;
                     Ok(true)
                 }
                 Ok(_) => {

@@ -346,3 +346,38 @@ async fn a_websocket_upgrade_from_a_foreign_origin_is_refused() {
     };
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn a_socket_whose_token_expires_is_asked_for_a_fresh_one_then_closed() {
+    let relay = TestRelay::start().await;
+    let (mut socket, _) = relay.customer("support", &relay.token("sari")).await;
+    socket.barrier().await;
+    relay.clock.advance(std::time::Duration::from_secs(601));
+    let ask = socket.next_frame().await;
+    assert_eq!(error_code(&ask), ErrorCode::TokenExpired);
+    relay.clock.advance(std::time::Duration::from_secs(61));
+    let last = socket.next_frame().await;
+    assert_eq!(error_code(&last), ErrorCode::TokenExpired);
+    assert_eq!(socket.next_or_close().await, None, "closed");
+}
+
+#[tokio::test]
+async fn a_fresh_token_keeps_an_expired_socket_open() {
+    let relay = TestRelay::start().await;
+    let (mut socket, _) = relay.customer("support", &relay.token("sari")).await;
+    socket.barrier().await;
+    relay.clock.advance(std::time::Duration::from_secs(601));
+    assert_eq!(
+        error_code(&socket.next_frame().await),
+        ErrorCode::TokenExpired
+    );
+    socket
+        .send(&ClientFrame::Auth {
+            token: relay.token("sari"),
+        })
+        .await;
+    socket.barrier().await;
+    relay.clock.advance(std::time::Duration::from_secs(120));
+    let (_, seq) = socket.write("c-1", "still here").await;
+    assert_eq!(seq, 1);
+}
