@@ -1,6 +1,6 @@
 /*! Tetap loader. <script src="https://chat.example.com/tetap.js" data-workstream="support"
  * data-auth="auth.getToken" async></script>; also data-relay, data-locale, data-theme, data-color,
- * data-position. API: Tetap.open/close/toggle/setAuthTokenProvider/logout/on/off. To queue calls
+ * data-position, data-sound="on" (a short tone for messages while minimised; off by default). API: Tetap.open/close/toggle/setAuthTokenProvider/logout/on/off. To queue calls
  * made before this script runs, put this stub first:
  * <script>window.Tetap=window.Tetap||{q:[]};"open close toggle setAuthTokenProvider logout on off"
  * .split(" ").forEach(function(m){Tetap[m]=Tetap[m]||function(){Tetap.q.push([m,arguments])}})</script>
@@ -22,6 +22,7 @@
   var side = ds.position === 'left' ? 'left' : 'right';
   var color = ds.color || '#2563eb';
   var Z = '2147483000';
+  var baseTitle = null, ourTitle = null, audio = null;
 
   function css(el, styles) {
     for (var k in styles) el.style.setProperty(k, styles[k], 'important');
@@ -80,8 +81,34 @@
     (w.requestIdleCallback || function (f) { setTimeout(f, 2000); })(createFrame);
   }
 
+  // "(3) Shop" while minimised with unread messages; the host's own title otherwise, including
+  // one it set meanwhile.
+  function setTitle(count) {
+    if (ourTitle !== null && d.title !== ourTitle) baseTitle = null;
+    if (baseTitle === null) baseTitle = d.title;
+    if (count && !isOpen) {
+      d.title = ourTitle = '(' + count + ') ' + baseTitle;
+    } else {
+      if (ourTitle !== null && d.title === ourTitle) d.title = baseTitle;
+      ourTitle = baseTitle = null;
+    }
+  }
+  // Web Audio needs no file (and no CSP source); it is created on a click, so it may play.
+  function beep() {
+    if (!audio || audio.state !== 'running') return;
+    var o = audio.createOscillator(), g = audio.createGain(), t = audio.currentTime;
+    o.frequency.value = 880;
+    g.gain.setValueAtTime(0.1, t);
+    g.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+    o.connect(g);
+    g.connect(audio.destination);
+    o.start(t);
+    o.stop(t + 0.3);
+  }
+
   function setBadge(count) {
     count = Math.max(0, count | 0);
+    setTitle(count);
     badge.textContent = count > 99 ? '99+' : String(count);
     css(badge, { display: count ? 'block' : 'none' });
     var label = id ? 'Buka obrolan' : 'Open chat';
@@ -95,6 +122,7 @@
     isOpen = true;
     css(frame, { display: 'block' });
     launcher.setAttribute('aria-expanded', 'true');
+    setTitle(0);
     if (ready) { // else all this is done on "ready"
       if (!asked) sendToken();
       post({ type: 'open' });
@@ -127,7 +155,7 @@
         break;
       case 'token_request': sendToken(); break;
       case 'unread': setBadge(m.count); emit('unread', { count: m.count }); break;
-      case 'message': emit('message', m.message); break;
+      case 'message': beep(); emit('message', m.message); break;
       case 'close': close(); break;
       case 'error': emit('error', { code: m.code, message: m.message }); break;
     }
@@ -162,7 +190,11 @@
     badge.setAttribute('aria-hidden', 'true');
     launcher.appendChild(icon);
     launcher.appendChild(badge);
-    launcher.addEventListener('click', function () { isOpen ? close() : open(); });
+    launcher.addEventListener('click', function () {
+      var AC = w.AudioContext || w.webkitAudioContext;
+      if (ds.sound === 'on' && !audio && AC) audio = new AC();
+      isOpen ? close() : open();
+    });
     d.body.appendChild(launcher);
     setBadge(0);
     if (authFn()) preload();

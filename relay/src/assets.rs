@@ -23,6 +23,8 @@ pub struct Assets {
     files: HashMap<String, Vec<u8>>,
     /// `'sha256-…'` sources for the inline scripts of `index.html` (trunk's bootstrap).
     inline_script_hashes: Vec<String>,
+    /// The agent console's files, served under `/console/`.
+    pub console: crate::console::ConsoleAssets,
 }
 
 #[cfg(feature = "embed-assets")]
@@ -54,11 +56,13 @@ impl Assets {
         Ok(Self {
             files,
             inline_script_hashes,
+            console: crate::console::ConsoleAssets::load(config)?,
         })
     }
 }
 
-fn read_dir_into(
+/// Reads every file under `dir` into `files`, keyed by its path below `dir`.
+pub(crate) fn read_dir_into(
     dir: &std::path::Path,
     prefix: &str,
     files: &mut HashMap<String, Vec<u8>>,
@@ -76,7 +80,7 @@ fn read_dir_into(
 }
 
 /// Hashes the body of every `<script>` without `src`, for the CSP's `script-src`.
-fn inline_script_hashes(html: &str) -> Vec<String> {
+pub(crate) fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut hashes = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
@@ -173,7 +177,8 @@ pub async fn widget_file(State(state): State<AppState>, Path(path): Path<String>
     }
 }
 
-fn content_type(path: &str) -> &'static str {
+/// The `Content-Type` of a built asset, by its extension.
+pub(crate) fn content_type(path: &str) -> &'static str {
     match path.rsplit_once('.').map(|(_, ext)| ext) {
         Some("js") => "text/javascript; charset=utf-8",
         Some("wasm") => "application/wasm",

@@ -31,6 +31,10 @@ pub struct ServerConfig {
     /// The built widget (trunk output), served when the binary embeds none.
     #[serde(default)]
     pub widget_dir: Option<PathBuf>,
+    /// The built agent console (trunk output), served under `/console/` when the binary embeds
+    /// none.
+    #[serde(default)]
+    pub console_dir: Option<PathBuf>,
     /// Customer messages: a burst of this many, per customer…
     #[serde(default = "default_message_burst")]
     pub message_burst: u32,
@@ -253,6 +257,9 @@ impl Config {
         if let Some(p) = self.server.widget_dir.as_mut() {
             anchor(p);
         }
+        if let Some(p) = self.server.console_dir.as_mut() {
+            anchor(p);
+        }
         if let Some(path) = self.server.database_url.strip_prefix("sqlite://")
             && !path.is_empty()
             && Path::new(path).is_relative()
@@ -375,6 +382,7 @@ fn default_server() -> ServerConfig {
         listen: default_listen(),
         database_url: default_database_url(),
         widget_dir: None,
+        console_dir: None,
         max_sockets_per_ip: default_max_sockets_per_ip(),
         message_burst: default_message_burst(),
         messages_per_second: default_messages_per_second(),

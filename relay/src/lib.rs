@@ -10,6 +10,7 @@ pub mod agent_session;
 pub mod assets;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod customer_token;
 pub mod customer_ws;
 pub mod decide;
@@ -135,6 +136,9 @@ pub fn app(state: AppState) -> Router {
         .route("/tetap.js", get(assets::loader))
         .route("/widget/", get(assets::widget_page))
         .route("/widget/{*path}", get(assets::widget_file))
+        .route("/console", get(console::redirect))
+        .route("/console/", get(console::page))
+        .route("/console/{*path}", get(console::file))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }));
     #[cfg(feature = "demo")]

@@ -4,6 +4,7 @@ mod relay {
     pub mod agent_api;
     pub mod browser;
     pub mod browser_support;
+    pub mod console_browser;
     pub mod customer_socket;
     pub mod faults;
     pub mod identity;
@@ -14,4 +15,10 @@ mod relay {
     pub mod rules;
     pub mod support;
     pub mod visitors;
+    pub mod widget_a11y;
+    pub mod widget_delivery;
+    pub mod widget_history;
+    pub mod widget_modes;
+    pub mod widget_safety;
+    pub mod widget_support;
 }

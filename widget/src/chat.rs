@@ -1,9 +1,14 @@
-//! The conversation as the customer sees it: messages in `seq` order, the customer's own messages
-//! from "sending" to "sent", and what each relay frame changes. Pure data, no browser: the view
-//! renders it, the connection feeds it, the tests drive it.
+//! The conversation as the customer sees it: messages in order, the customer's own messages from
+//! "sending" to "sent" to "read", and what each relay frame changes. Pure data, no browser: the
+//! view renders it, the connection feeds it, the tests drive it.
+//!
+//! The log holds one or more conversations ("threads"), oldest first: the current one last, the
+//! closed ones above it (R9: earlier conversations stay readable). Entries are sorted by thread,
+//! then by `seq`; messages not acknowledged yet stay at the end (see `merge`). Older pages and
+//! earlier conversations are asked for in `history`.
 
 use tetap_shared::frames::{ConversationInfo, Cursor, ServerFrame};
-use tetap_shared::{AuthorKind, ConversationId, ErrorCode, Message, Mode};
+use tetap_shared::{AuthorKind, ConversationId, ConversationState, ErrorCode, Message, Mode};
 
 /// Where one of the customer's messages stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -12,7 +17,9 @@ pub enum Status {
     Sending,
     /// Committed by the relay.
     Sent,
-    /// Refused for good (too long, empty, …): resending would not help.
+    /// The agent side has read it.
+    Read,
+    /// Refused for good (too long, outside operating hours, …): resending would not help.
     Failed,
 }
 
@@ -22,12 +29,13 @@ impl Status {
         match self {
             Status::Sending => "sending",
             Status::Sent => "sent",
+            Status::Read => "read",
             Status::Failed => "failed",
         }
     }
 }
 
-/// One line of the message log.
+/// One message of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Stable across "sending" → "sent": the `client_id` when there is one, else the message id.
@@ -40,25 +48,44 @@ pub struct Entry {
     pub system_kind: Option<String>,
     pub text: String,
     pub status: Status,
+    /// When the relay committed it (RFC 3339); `None` while sending.
+    pub at: Option<String>,
 }
 
 impl Entry {
-    fn from_message(conversation: &ConversationId, message: &Message) -> Self {
+    pub(crate) fn from_message(
+        conversation: &ConversationId,
+        message: Message,
+        read: bool,
+    ) -> Self {
+        let status = if read && message.author.kind == AuthorKind::Customer {
+            Status::Read
+        } else {
+            Status::Sent
+        };
         Entry {
-            key: message
-                .client_id
-                .clone()
-                .unwrap_or_else(|| message.id.clone()),
+            key: message.client_id.clone().unwrap_or(message.id),
             conversation: Some(conversation.clone()),
             seq: Some(message.seq),
-            client_id: message.client_id.clone(),
+            client_id: message.client_id,
             kind: message.author.kind,
-            name: message.author.name.clone(),
-            system_kind: message.system_kind.clone(),
-            text: message.text.clone(),
-            status: Status::Sent,
+            name: message.author.name,
+            system_kind: message.system_kind,
+            text: message.text,
+            status,
+            at: Some(message.at),
         }
     }
+}
+
+/// One conversation in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thread {
+    pub id: ConversationId,
+    /// Older messages of this conversation exist above its first entry.
+    pub more_before: bool,
+    /// The agent side has read the customer's messages up to this `seq`.
+    pub agent_read: u64,
 }
 
 /// What a frame means outside the message log.
@@ -69,6 +96,8 @@ pub enum Effect {
     Welcomed,
     /// New messages from the agent or the system, for the unread count and the loader.
     Incoming(Vec<Message>),
+    /// The agent is typing: the app clears the indicator again after a while.
+    AgentTyping,
     /// The token was refused or expired: ask the host page for a new one.
     TokenNeeded,
     /// A refusal that concerns no single message; shown and passed to the loader.
@@ -78,7 +107,7 @@ pub enum Effect {
     },
 }
 
-/// The customer's view of their conversation.
+/// The customer's view of their conversations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Chat {
     /// Known from `welcome` (or set by the app from the workstream info before it).
@@ -86,12 +115,20 @@ pub struct Chat {
     /// The current conversation; `None` until the customer's first message (R9).
     pub conversation: Option<ConversationInfo>,
     pub entries: Vec<Entry>,
-    /// Older messages exist above the first entry.
-    pub more_before: bool,
+    /// The conversations in the log, oldest first.
+    pub threads: Vec<Thread>,
+    /// Earlier conversations this browser saw (kept in storage), oldest first: loaded on demand.
+    pub earlier: Vec<ConversationId>,
+    /// The conversation an older page was asked for, until it comes.
+    pub loading: Option<ConversationId>,
+    /// The name of the agent who is typing right now.
+    pub agent_typing: Option<String>,
+    /// The offline notice of a live workstream outside its hours (R3), worded by the relay.
+    pub notice: Option<String>,
 }
 
 /// System messages a persistent conversation never shows (R5).
-fn hidden_in_persistent(kind: Option<&str>) -> bool {
+pub fn hidden_in_persistent(kind: Option<&str>) -> bool {
     matches!(kind, Some("wait_time" | "queue_position"))
 }
 
@@ -116,6 +153,7 @@ impl Chat {
             system_kind: None,
             text: text.to_owned(),
             status: Status::Sending,
+            at: None,
         });
     }
 
@@ -128,21 +166,29 @@ impl Chat {
             .collect()
     }
 
+    /// The conversation new messages go to: the relay's current one, else the newest in the log.
+    pub(crate) fn current_id(&self) -> Option<&ConversationId> {
+        match &self.conversation {
+            Some(info) => Some(&info.id),
+            None => self.threads.last().map(|t| &t.id),
+        }
+    }
+
     /// "Everything after the last message we have" of the current conversation, for `hello`.
     pub fn resume_cursor(&self) -> Option<Cursor> {
-        let conversation = match &self.conversation {
-            Some(info) => info.id.clone(),
-            None => self
-                .entries
-                .iter()
-                .rev()
-                .find_map(|e| e.conversation.clone())?,
-        };
+        let conversation = self.current_id()?.clone();
         let after_seq = self.last_seq(&conversation)?;
         Some(Cursor {
             conversation,
             after_seq,
         })
+    }
+
+    /// The current conversation and the newest `seq` shown of it: what a `read` frame reports.
+    pub fn newest_seen(&self) -> Option<(ConversationId, u64)> {
+        let conversation = self.current_id()?.clone();
+        let seq = self.last_seq(&conversation)?;
+        Some((conversation, seq))
     }
 
     /// The agent's name, when one has the conversation.
@@ -151,12 +197,22 @@ impl Chat {
         Some(agent.name.as_str())
     }
 
-    fn last_seq(&self, conversation: &ConversationId) -> Option<u64> {
-        self.entries
-            .iter()
-            .filter(|e| e.conversation.as_ref() == Some(conversation))
-            .filter_map(|e| e.seq)
-            .max()
+    /// Whether `id` is over: another conversation came after it, or the relay said so.
+    pub fn is_closed(&self, id: &ConversationId) -> bool {
+        match &self.conversation {
+            Some(info) if info.id == *id => info.state == ConversationState::Closed,
+            Some(_) => true,
+            None => self.threads.last().is_some_and(|t| t.id != *id),
+        }
+    }
+
+    /// A live conversation the customer can end (R4: never a persistent one).
+    pub fn can_end(&self) -> bool {
+        self.mode == Some(Mode::Live)
+            && self
+                .conversation
+                .as_ref()
+                .is_some_and(|c| c.state != ConversationState::Closed)
     }
 
     /// Applies one relay frame and says what else it means.
@@ -166,8 +222,20 @@ impl Chat {
                 mode, conversation, ..
             } => {
                 self.mode = Some(mode);
-                if conversation.is_some() {
-                    self.conversation = conversation;
+                // A history request died with the old socket.
+                self.loading = None;
+                self.agent_typing = None;
+                match conversation {
+                    Some(info) => {
+                        self.thread(&info.id);
+                        self.conversation = Some(info);
+                    }
+                    // Every conversation is over (closed while we were away).
+                    None => {
+                        if let Some(info) = &mut self.conversation {
+                            info.state = ConversationState::Closed;
+                        }
+                    }
                 }
                 Effect::Welcomed
             }
@@ -175,42 +243,59 @@ impl Chat {
                 conversation,
                 messages,
                 more_before,
-            } => {
-                let known = self.last_seq(&conversation);
-                // Only the oldest page we hold says whether there is more above it.
-                let first = self.first_seq(&conversation);
-                if first.is_none() || messages.first().map(|m| m.seq) < first {
-                    self.more_before = more_before;
-                }
-                let fresh = self.insert_all(&conversation, messages);
-                // A resume batch holds what was missed while offline: that counts as new.
-                match known {
-                    Some(known) => incoming(fresh.into_iter().filter(|m| m.seq > known)),
-                    None => Effect::Nothing,
-                }
-            }
+            } => self.batch(conversation, messages, more_before),
             ServerFrame::Message {
                 conversation,
                 message,
-            } => incoming(self.insert_all(&conversation, vec![message])),
+            } => {
+                if message.author.kind == AuthorKind::Agent {
+                    self.agent_typing = None;
+                }
+                incoming(self.insert_all(&conversation, vec![message]))
+            }
             ServerFrame::Ack {
                 client_id,
                 conversation,
                 seq,
+                at,
                 ..
             } => {
-                if let Some(entry) = self.by_client_id(&client_id) {
-                    entry.status = Status::Sent;
-                    entry.seq = Some(seq);
-                    entry.conversation = Some(conversation);
-                }
+                self.notice = None;
+                self.thread(&conversation);
+                self.settle(&client_id, &conversation, seq, Some(at));
                 Effect::Nothing
             }
             ServerFrame::State { conversation } => {
+                self.thread(&conversation.id);
+                if conversation.state == ConversationState::Closed {
+                    self.agent_typing = None;
+                }
                 self.conversation = Some(conversation);
                 Effect::Nothing
             }
-            ServerFrame::Typing { .. } | ServerFrame::Read { .. } => Effect::Nothing,
+            ServerFrame::Typing {
+                conversation,
+                agent,
+            } => {
+                if self.current_id() != Some(&conversation) {
+                    return Effect::Nothing;
+                }
+                self.agent_typing = Some(agent.name);
+                Effect::AgentTyping
+            }
+            ServerFrame::Read { conversation, seq } => {
+                self.thread(&conversation).agent_read = seq;
+                for entry in &mut self.entries {
+                    if entry.conversation.as_ref() == Some(&conversation)
+                        && entry.status == Status::Sent
+                        && entry.kind == AuthorKind::Customer
+                        && entry.seq.is_some_and(|s| s <= seq)
+                    {
+                        entry.status = Status::Read;
+                    }
+                }
+                Effect::Nothing
+            }
             ServerFrame::Error {
                 code,
                 message,
@@ -224,87 +309,32 @@ impl Chat {
             ErrorCode::TokenExpired | ErrorCode::Unauthorized => return Effect::TokenNeeded,
             // Transient: the message stays "sending" and is resent after the next welcome.
             ErrorCode::RateLimited | ErrorCode::Internal => {}
+            // An earlier conversation the relay no longer knows: forget it quietly.
+            ErrorCode::UnknownConversation if client_id.is_none() => {
+                if let Some(gone) = self.loading.take() {
+                    self.earlier.retain(|id| *id != gone);
+                    if let Some(thread) = self.threads.iter_mut().find(|t| t.id == gone) {
+                        thread.more_before = false;
+                    }
+                    return Effect::Nothing;
+                }
+            }
             _ => {
                 if let Some(entry) = client_id.as_deref().and_then(|id| self.by_client_id(id)) {
                     entry.status = Status::Failed;
+                    if code == ErrorCode::OutsideOperatingHours {
+                        self.notice = Some(message);
+                    }
                     return Effect::Nothing;
                 }
             }
         }
         Effect::Error { code, message }
     }
-
-    fn by_client_id(&mut self, client_id: &str) -> Option<&mut Entry> {
-        self.entries
-            .iter_mut()
-            .find(|e| e.client_id.as_deref() == Some(client_id))
-    }
-
-    fn first_seq(&self, conversation: &ConversationId) -> Option<u64> {
-        self.entries
-            .iter()
-            .filter(|e| e.conversation.as_ref() == Some(conversation))
-            .filter_map(|e| e.seq)
-            .min()
-    }
-
-    /// Merges stored messages, skipping what we already show (by `client_id`, then by `seq`), and
-    /// returns the ones that were not there before.
-    fn insert_all(
-        &mut self,
-        conversation: &ConversationId,
-        messages: Vec<Message>,
-    ) -> Vec<Message> {
-        let persistent = self.mode == Some(Mode::Persistent);
-        let mut fresh = Vec::new();
-        for message in messages {
-            if persistent && hidden_in_persistent(message.system_kind.as_deref()) {
-                continue;
-            }
-            if let Some(entry) = message
-                .client_id
-                .as_deref()
-                .and_then(|id| self.by_client_id(id))
-            {
-                // Our own message, echoed (this tab) or acked late: it is stored now.
-                entry.status = Status::Sent;
-                entry.seq = Some(message.seq);
-                entry.conversation = Some(conversation.clone());
-                continue;
-            }
-            let duplicate = self.entries.iter().any(|e| {
-                e.conversation.as_ref() == Some(conversation) && e.seq == Some(message.seq)
-            });
-            if duplicate {
-                continue;
-            }
-            let at = self.position_for(conversation, message.seq);
-            self.entries
-                .insert(at, Entry::from_message(conversation, &message));
-            fresh.push(message);
-        }
-        fresh
-    }
-
-    /// Before the first later message of the same conversation, else before the unsent tail.
-    fn position_for(&self, conversation: &ConversationId, seq: u64) -> usize {
-        let later = self.entries.iter().position(|e| {
-            e.conversation.as_ref() == Some(conversation) && e.seq.is_some_and(|s| s > seq)
-        });
-        later.unwrap_or_else(|| {
-            let tail = self
-                .entries
-                .iter()
-                .rev()
-                .take_while(|e| e.seq.is_none())
-                .count();
-            self.entries.len() - tail
-        })
-    }
 }
 
 /// Messages not written by the customer, as an effect.
-fn incoming(messages: impl IntoIterator<Item = Message>) -> Effect {
+pub(crate) fn incoming(messages: impl IntoIterator<Item = Message>) -> Effect {
     let others: Vec<Message> = messages
         .into_iter()
         .filter(|m| m.author.kind != AuthorKind::Customer)

@@ -1,19 +1,31 @@
 //! The customer chat widget: a Leptos app that runs in an iframe on the relay's origin, framed by
 //! the `tetap.js` loader, talking to the host page by `postMessage` and to the relay by WebSocket.
 //!
-//! Logic lives in plain modules (`chat`, `bridge`, `backoff`, `params`, `i18n`, `identity`, `wire`) so the
-//! browser tests can drive it without a relay; `view` holds the components and `app` wires them.
+//! Logic lives in plain modules (`chat` with `merge` and `history`, `rows`, `window`, `links`,
+//! `bridge`, `backoff`, `params`, `i18n`, `identity`, `outbox`, `wire`) so the browser tests can
+//! drive it without a relay; `view` and `log_view` hold the components; `session` (with `auth`
+//! and `activity`) ties them to the socket and the loader, and `app` boots it all.
 
+pub mod activity;
 pub mod app;
+pub mod auth;
 pub mod backoff;
 pub mod bridge;
 pub mod chat;
 pub mod connection;
+pub mod history;
 pub mod i18n;
 pub mod identity;
+pub mod links;
+pub mod log_view;
+pub mod merge;
 pub mod outbox;
 pub mod params;
+pub mod rows;
+pub mod session;
+pub mod time;
 pub mod view;
+pub mod window;
 pub mod wire;
 pub mod workstream;
 

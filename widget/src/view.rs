@@ -1,14 +1,17 @@
-//! The chat's components: header, message log and composer. They render a [`Chat`] signal and
-//! report what the customer does through callbacks; the app (or a test) decides what that means.
-//! Every message is rendered as text, never as HTML.
+//! The chat panel: header (agent, end control, minimise), connection and offline notices, the
+//! message log, the agent's typing indicator and the composer. The components render a [`Chat`]
+//! signal and report what the customer does through callbacks; the app (or a test) decides what
+//! that means.
 
-use crate::chat::{Chat, Entry, Status};
+use crate::chat::Chat;
 use crate::connection::Status as Link;
 use crate::i18n::Strings;
+use crate::log_view::MessageLog;
+use crate::window::Window;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html::Button;
 use leptos::prelude::*;
-use tetap_shared::AuthorKind;
-use tetap_shared::frames::MAX_TEXT_BYTES;
+use tetap_shared::frames::{ClientFrame, MAX_TEXT_BYTES};
 
 /// A message the customer just wrote: already shown as "sending", to be sent to the relay.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +37,21 @@ pub fn check_draft(draft: &str) -> Result<&str, Option<TooLong>> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TooLong;
 
+/// What the panel reports besides the chat signal itself.
+#[derive(Clone, Copy)]
+pub struct Actions {
+    /// Called after a new message is shown as "sending".
+    pub send: Callback<Outgoing>,
+    /// The customer pressed Esc or the minimise button.
+    pub close: Callback<()>,
+    /// The customer confirmed ending the (live) conversation.
+    pub end: Callback<()>,
+    /// The customer typed in the composer (the app throttles what it sends).
+    pub typing: Callback<()>,
+    /// A `history` frame for an older page.
+    pub request: Callback<ClientFrame>,
+}
+
 /// The whole chat panel.
 #[component]
 pub fn ChatView(
@@ -46,14 +64,15 @@ pub fn ChatView(
     /// `false` shows "please sign in" instead of the composer.
     #[prop(into)]
     can_write: Signal<bool>,
-    /// Called after a new message is shown as "sending".
-    on_send: Callback<Outgoing>,
-    /// The customer pressed Esc or the minimise button.
-    on_close: Callback<()>,
+    /// True while the newest message is in view.
+    following: RwSignal<bool>,
+    actions: Actions,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let too_long = RwSignal::new(false);
-    let log = NodeRef::<leptos::html::Ol>::new();
+    let confirming = RwSignal::new(false);
+    let window = RwSignal::new(Window::Tail);
+    let confirm_button = NodeRef::<Button>::new();
 
     let submit = move || {
         let text = draft.get_untracked();
@@ -64,26 +83,24 @@ pub fn ChatView(
                     text: text.to_owned(),
                 };
                 chat.update(|chat| chat.push_local(&outgoing.client_id, &outgoing.text));
+                window.set(Window::Tail);
+                following.set(true);
                 draft.set(String::new());
                 too_long.set(false);
-                on_send.run(outgoing);
+                actions.send.run(outgoing);
             }
             Err(notice) => too_long.set(notice.is_some()),
         }
     };
 
-    // Keep the newest message in view.
-    Effect::new(move || {
-        chat.with(|chat| chat.entries.len());
-        if let Some(log) = log.get() {
-            log.set_scroll_top(log.scroll_height());
-        }
-    });
-
     let on_keydown = move |event: KeyboardEvent| {
         if event.key() == "Escape" {
             event.prevent_default();
-            on_close.run(());
+            if confirming.get_untracked() {
+                confirming.set(false);
+            } else {
+                actions.close.run(());
+            }
         }
     };
     let composer_keydown = move |event: KeyboardEvent| {
@@ -96,6 +113,36 @@ pub fn ChatView(
         Link::Connecting => Some(strings.connecting),
         Link::Reconnecting => Some(strings.reconnecting),
         Link::Idle | Link::Online => None,
+    };
+    let can_end = move || chat.with(Chat::can_end);
+    // The question goes when there is nothing left to end.
+    Effect::new(move |_| {
+        if !can_end() {
+            confirming.set(false);
+        }
+    });
+    let ask = move |_| {
+        confirming.set(true);
+        // Focus the answer once it is shown.
+        request_animation_frame(move || {
+            if let Some(button) = confirm_button.get_untracked() {
+                let _ = button.focus();
+            }
+        });
+    };
+    let typing = move || {
+        chat.with(|chat| chat.agent_typing.clone())
+            .map(|name| strings.typing.replace("{name}", &name))
+    };
+    let ended = move || {
+        chat.with(|chat| {
+            let last = chat.threads.last()?;
+            let pending = chat
+                .entries
+                .last()
+                .is_some_and(|e| e.conversation.is_none());
+            (chat.is_closed(&last.id) && !pending).then_some(strings.ended)
+        })
     };
 
     view! {
@@ -110,83 +157,103 @@ pub fn ChatView(
                 </div>
                 <button
                     type="button"
+                    class="tetap-end"
+                    hidden=move || !can_end()
+                    aria-expanded=move || confirming.get().to_string()
+                    on:click=ask
+                >
+                    {strings.end}
+                </button>
+                <button
+                    type="button"
                     class="tetap-minimise"
                     aria-label=strings.minimise
                     title=strings.minimise
-                    on:click=move |_| on_close.run(())
+                    on:click=move |_| actions.close.run(())
                 >
                     "\u{2013}"
                 </button>
             </header>
-            {move || banner().map(|text| view! { <p class="tetap-banner" role="status">{text}</p> })}
-            <Show when=move || chat.with(|chat| chat.entries.is_empty())>
-                <p class="tetap-empty">{strings.empty}</p>
-            </Show>
-            <ol class="tetap-log" role="log" aria-live="polite" node_ref=log>
-                <For
-                    each=move || chat.with(|chat| chat.entries.clone())
-                    key=|entry| (entry.key.clone(), entry.status)
-                    children=move |entry| message_item(entry, strings)
-                />
-            </ol>
-            <Show
-                when=move || can_write.get()
-                fallback=move || view! { <p class="tetap-signin">{strings.sign_in}</p> }
+            <div
+                class="tetap-confirm"
+                role="group"
+                aria-label=strings.end
+                hidden=move || !confirming.get()
             >
-                <form
-                    class="tetap-composer"
-                    on:submit=move |event: SubmitEvent| {
-                        event.prevent_default();
-                        submit();
-                    }
-                >
-                    <label class="tetap-field">
-                        <span class="tetap-sr">{strings.message_label}</span>
-                        <textarea
-                            class="tetap-input"
-                            rows="2"
-                            placeholder=strings.placeholder
-                            prop:value=move || draft.get()
-                            on:input=move |event| draft.set(event_target_value(&event))
-                            on:keydown=composer_keydown
-                        ></textarea>
-                    </label>
-                    <button type="submit" class="tetap-send">{strings.send}</button>
-                </form>
-                {move || {
-                    too_long
-                        .get()
-                        .then(|| view! { <p class="tetap-notice" role="alert">{strings.too_long}</p> })
-                }}
-            </Show>
+                    <p>{strings.end_question}</p>
+                    <button
+                        type="button"
+                        class="tetap-confirm-end"
+                        node_ref=confirm_button
+                        on:click=move |_| {
+                            confirming.set(false);
+                            actions.end.run(());
+                        }
+                    >
+                        {strings.end}
+                    </button>
+                    <button
+                        type="button"
+                        class="tetap-confirm-cancel"
+                        on:click=move |_| confirming.set(false)
+                    >
+                        {strings.cancel}
+                    </button>
+            </div>
+            {move || banner().map(|text| view! { <p class="tetap-banner" role="status">{text}</p> })}
+            {move || {
+                chat.with(|chat| chat.notice.clone())
+                    .map(|text| view! { <p class="tetap-offline" role="status">{text}</p> })
+            }}
+            <p
+                class="tetap-empty"
+                hidden=move || chat.with(|chat| !chat.entries.is_empty() || chat.has_older())
+            >
+                {strings.empty}
+            </p>
+            <MessageLog chat strings window following on_request=actions.request/>
+            {move || ended().map(|text| view! { <p class="tetap-ended">{text}</p> })}
+            <p class="tetap-typing" role="status">{typing}</p>
+            // Each is rendered only when it applies: nothing finds a composer that cannot be used.
+            {move || {
+                (!can_write.get()).then(|| view! { <p class="tetap-signin">{strings.sign_in}</p> })
+            }}
+            {move || {
+                can_write
+                    .get()
+                    .then(|| {
+                        view! {
+                            <form
+                                class="tetap-composer"
+                                on:submit=move |event: SubmitEvent| {
+                                    event.prevent_default();
+                                    submit();
+                                }
+                            >
+                                <label class="tetap-field">
+                                    <span class="tetap-sr">{strings.message_label}</span>
+                                    <textarea
+                                        class="tetap-input"
+                                        rows="2"
+                                        placeholder=strings.placeholder
+                                        prop:value=move || draft.get()
+                                        on:input=move |event| {
+                                            draft.set(event_target_value(&event));
+                                            actions.typing.run(());
+                                        }
+                                        on:keydown=composer_keydown
+                                    ></textarea>
+                                </label>
+                                <button type="submit" class="tetap-send">{strings.send}</button>
+                            </form>
+                        }
+                    })
+            }}
+            {move || {
+                too_long
+                    .get()
+                    .then(|| view! { <p class="tetap-notice" role="alert">{strings.too_long}</p> })
+            }}
         </section>
-    }
-}
-
-/// One message of the log. The text goes into a text node: markup in it stays text.
-fn message_item(entry: Entry, strings: &'static Strings) -> impl IntoView {
-    let kind = entry.kind;
-    let class = format!("tetap-msg tetap-msg--{}", kind.as_str());
-    let author = match kind {
-        AuthorKind::Customer => strings.you.to_owned(),
-        AuthorKind::Agent => entry.name.unwrap_or_else(|| strings.agent.to_owned()),
-        AuthorKind::System => String::new(),
-    };
-    let status = (kind == AuthorKind::Customer).then_some(match entry.status {
-        Status::Sending => strings.sending,
-        Status::Sent => strings.sent,
-        Status::Failed => strings.failed,
-    });
-    let author_class = if kind == AuthorKind::Customer {
-        "tetap-sr"
-    } else {
-        "tetap-author"
-    };
-    view! {
-        <li class=class data-status=entry.status.as_str() data-kind=entry.system_kind>
-            {(!author.is_empty()).then(|| view! { <span class=author_class>{author}</span> })}
-            <p class="tetap-text">{entry.text}</p>
-            {status.map(|status| view! { <span class="tetap-status">{status}</span> })}
-        </li>
     }
 }

@@ -4,7 +4,8 @@
 
 use tetap_shared::frames::{ConversationInfo, Cursor, ServerFrame};
 use tetap_shared::{
-    AgentRef, AuthorKind, ConversationState, CustomerRef, ErrorCode, Message, MessageAuthor, Mode,
+    AgentRef, AuthorKind, ConversationId, ConversationState, CustomerRef, ErrorCode, Message,
+    MessageAuthor, Mode,
 };
 use tetap_widget::backoff;
 use tetap_widget::bridge::{
@@ -16,8 +17,9 @@ use tetap_widget::identity::{
     MIN_REFRESH_MS, base64url_decode, forget_visitor, format_uuid_v4, load_visitor, new_client_id,
     refresh_delay_ms, save_visitor, storage_key,
 };
+use tetap_widget::outbox::{self, Kept};
 use tetap_widget::params::{Params, Theme, sanitize_color};
-use tetap_widget::{outbox, wire};
+use tetap_widget::wire;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -110,7 +112,7 @@ fn history_is_ordered_by_seq_and_pending_messages_stay_last() {
     });
     assert_eq!(texts(&chat), ["three", "five", "six", "still sending"]);
     assert!(
-        !chat.more_before,
+        !chat.has_older(),
         "the oldest page says there is nothing above"
     );
     assert_eq!(
@@ -523,27 +525,45 @@ fn the_workstream_endpoint_body_is_read() {
 }
 
 #[wasm_bindgen_test]
-fn unsent_messages_survive_in_storage_until_logout() {
+fn unsent_messages_and_conversations_survive_in_storage_until_logout() {
     let key = "tetap:v1:test\u{1f}cust\u{1f}support";
-    outbox::save(
-        key,
-        &[("a".into(), "hello".into()), ("b".into(), "again".into())],
-    );
+    let kept = Kept {
+        pending: vec![("a".into(), "hello".into()), ("b".into(), "again".into())],
+        conversations: vec!["c1".into(), "c2".into()],
+    };
+    outbox::save(key, &kept);
+    assert_eq!(outbox::load(key), kept);
+    outbox::forget_all();
+    assert_eq!(outbox::load(key), Kept::default());
+
+    let many = Kept {
+        pending: vec![],
+        conversations: (0..30).map(|i| ConversationId(format!("c{i}"))).collect(),
+    };
+    outbox::save(key, &many);
+    let loaded = outbox::load(key).conversations;
     assert_eq!(
-        outbox::load(key),
-        [
-            ("a".to_owned(), "hello".to_owned()),
-            ("b".to_owned(), "again".to_owned())
-        ]
+        loaded.len(),
+        outbox::KEPT_CONVERSATIONS,
+        "the newest are kept"
+    );
+    assert_eq!(loaded.last().map(|c| c.0.as_str()), Some("c29"));
+
+    outbox::save(key, &Kept::default());
+    let stored = outbox::storage().and_then(|s| s.get_item(key).ok().flatten());
+    assert_eq!(stored, None, "nothing to keep removes the key");
+
+    // What an earlier build stored: a bare array of pending messages.
+    if let Some(storage) = outbox::storage() {
+        storage
+            .set_item(key, r#"[["a","from before"]]"#)
+            .expect("stored");
+    }
+    assert_eq!(
+        outbox::load(key).pending,
+        [("a".to_owned(), "from before".to_owned())]
     );
     outbox::forget_all();
-    assert!(outbox::load(key).is_empty());
-    outbox::save(key, &[("a".into(), "x".into())]);
-    outbox::save(key, &[]);
-    assert!(
-        outbox::load(key).is_empty(),
-        "an empty outbox removes the key"
-    );
 }
 
 /// An unsigned JWT with these claims: the widget reads claims, it never checks signatures.

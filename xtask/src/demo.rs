@@ -132,6 +132,7 @@ fn config_text(dir: &Path, hash: &str) -> String {
     let at = |name: &str| toml_string(&dir.join(name).to_string_lossy());
     let database = toml_string(&format!("sqlite://{}", dir.join("tetap.db").display()));
     let widget_dir = toml_string(&paths::widget_dist().to_string_lossy());
+    let console_dir = toml_string(&paths::console_dist().to_string_lossy());
     let origins = r#"["http://127.0.0.1:8080", "http://localhost:8080"]"#;
     let (private, public, hash) = (
         at("shop-private.pem"),
@@ -144,6 +145,7 @@ fn config_text(dir: &Path, hash: &str) -> String {
 listen = "{LISTEN}"
 database_url = {database}
 widget_dir = {widget_dir}   # served when the binary has no embedded assets
+console_dir = {console_dir} # the agent console at /console/, likewise
 
 [demo]                      # only read by the relay's `demo` build
 auth = "shop"

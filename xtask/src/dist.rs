@@ -1,15 +1,15 @@
-//! `cargo xtask dist`: the release relay with the built widget embedded. Never the `demo`
-//! feature: its token endpoint must not exist in a shipped binary.
+//! `cargo xtask dist`: the release relay with the built widget and agent console embedded. Never
+//! the `demo` feature: its token endpoint must not exist in a shipped binary.
 
 use anyhow::{Context, Result};
 
 use crate::cmd::Cmd;
 use crate::{paths, setup, widget};
 
-/// Setup, widget, then `cargo build --release -p tetap-relay --features embed-assets`.
+/// Setup, widget and console, then `cargo build --release -p tetap-relay --features embed-assets`.
 pub fn run() -> Result<()> {
     setup::run()?;
-    widget::build()?;
+    widget::build_both()?;
     Cmd::new(
         "cargo",
         [
@@ -22,6 +22,7 @@ pub fn run() -> Result<()> {
         ],
     )
     .env("TETAP_WIDGET_DIST", paths::widget_dist())
+    .env("TETAP_CONSOLE_DIST", paths::console_dist())
     .run()?;
     let binary = paths::target().join("release").join("tetap-relay");
     let size = std::fs::metadata(&binary)

@@ -1,9 +1,12 @@
 //! `cargo xtask`: Tetap's automation, in Rust rather than shell (see rust-analyzer's xtask).
 //!
 //! `setup` installs the offline WASM toolchain of `shared/TOOLCHAIN.md`, `test` is what CI runs,
-//! `run` starts the relay with a demo shop, `dist` builds the release binary with the widget inside.
+//! `run` starts the relay with a demo shop and the agent console, `dist` builds the release binary
+//! with the widget and the console inside.
 
+mod bench;
 mod cmd;
+mod console;
 mod demo;
 mod dist;
 mod paths;
@@ -22,10 +25,13 @@ usage: cargo xtask <command>
 
 commands:
   setup         install what building and testing need (idempotent; quick when all is there)
-  test          setup, fmt, clippy (native and wasm32), widget build, all tests; what CI runs
-  run           setup, build the widget, start the relay with the demo shop on 127.0.0.1:8080
-  dist          setup, build the widget, build target/release/tetap-relay with the widget embedded
-  build-widget  `trunk build --release` into target/widget-dist";
+  test          setup, fmt, clippy (native and wasm32), widget and console builds, all tests; what CI runs
+  run           setup, build the widget and console, start the relay with the demo shop on 127.0.0.1:8080
+  dist          setup, build the widget and console, build target/release/tetap-relay with both embedded
+  bench         build a release relay and run the load generator: the figures against the budgets
+                (`cargo xtask bench --quick` for smaller loads)
+  build-widget  `trunk build --release` of the widget (target/widget-dist) and the agent console
+                (target/console-dist)";
 
 fn main() -> ExitCode {
     match try_main() {
@@ -49,6 +55,12 @@ fn try_main() -> Result<()> {
             println!("{USAGE}");
             return Ok(());
         }
+        [bench, flags @ ..] if bench == "bench" => {
+            let started = Instant::now();
+            bench::run(flags)?;
+            println!("==> bench done in {}", cmd::secs(started.elapsed()));
+            return Ok(());
+        }
         [one] => one.as_str(),
         _ => bail!("expected one command, got {args:?}\n\n{USAGE}"),
     };
@@ -58,7 +70,7 @@ fn try_main() -> Result<()> {
         "test" => test::run()?,
         "run" => run::run()?,
         "dist" => dist::run()?,
-        "build-widget" => widget::build()?,
+        "build-widget" => widget::build_both()?,
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             return Ok(());

@@ -23,6 +23,12 @@ pub fn widget_dist() -> PathBuf {
     root().join("target").join("widget-dist")
 }
 
+/// The agent console's trunk output: fixed by `console/Trunk.toml`
+/// (`dist = "../target/console-dist"`, relative to that file).
+pub fn console_dist() -> PathBuf {
+    root().join("target").join("console-dist")
+}
+
 /// The demo shop's keys, password and config made by `cargo xtask run`.
 pub fn demo_dir() -> PathBuf {
     root().join("target").join("demo")
@@ -43,6 +49,20 @@ pub fn cargo_bin() -> PathBuf {
 /// The npm prefix holding binaryen 132's `wasm-opt` (Debian's binaryen 108 breaks release builds).
 pub fn binaryen_dir() -> PathBuf {
     home().join(".cache").join("tetap").join("binaryen-132")
+}
+
+/// The npm prefix holding axe-core, which the console's browser test injects into the page to
+/// check accessibility (see [`axe_script`]).
+pub fn axe_dir() -> PathBuf {
+    home().join(".cache").join("tetap").join("axe-core")
+}
+
+/// axe-core's browser bundle; the relay's console test reads it from here too.
+pub fn axe_script() -> PathBuf {
+    axe_dir()
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js")
 }
 
 /// The directory with binaryen 132's executables.

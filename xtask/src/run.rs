@@ -1,5 +1,5 @@
-//! `cargo xtask run`: the relay's demo build serving the widget and a demo shop on
-//! 127.0.0.1:8080, in the foreground, with what a person needs to try it printed first.
+//! `cargo xtask run`: the relay's demo build serving the widget, the agent console and a demo
+//! shop on 127.0.0.1:8080, in the foreground, with what a person needs to try it printed first.
 
 use anyhow::Result;
 
@@ -9,10 +9,10 @@ use crate::{setup, widget};
 
 const RELAY: [&str; 6] = ["-p", "tetap-relay", "--features", "demo", "--", "--config"];
 
-/// Setup, widget, demo files, then the relay until it is stopped (Ctrl-C).
+/// Setup, widget and console, demo files, then the relay until it is stopped (Ctrl-C).
 pub fn run() -> Result<()> {
     setup::run()?;
-    widget::build()?;
+    widget::build_both()?;
     let demo = demo::prepare()?;
     // Build first so the banner below is the last thing printed before the relay's own log.
     Cmd::new(
@@ -26,10 +26,14 @@ pub fn run() -> Result<()> {
         r#"
 ==> Tetap demo
     demo shop:     {base}/
+    agent console: {base}/console/   (sign in as {AGENT} with the password below, go online)
     agent API:     {base}/v1/agent/
     agent:         {AGENT}
     password:      {password}   (kept in target/demo/anna-password.txt)
     config:        {config}
+
+    Hold a conversation from both sides in two windows: the shop (sign in as any customer, open
+    the chat in the corner) and the console.
 
     # sign in as {AGENT}, go online, list conversations:
     TOKEN=$(curl -s -X POST {base}/v1/agent/login -H 'Content-Type: application/json' \

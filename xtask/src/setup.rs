@@ -14,6 +14,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen 132 from npm; Debian's 108 builds a wasm that crashes in the browser.
 const BINARYEN_PACKAGE: &str = "binaryen@132.0.0";
 const WASM_OPT_VERSION: &str = "version 132";
+/// axe-core for the console's accessibility check (`relay/tests/relay/console_browser.rs`).
+const AXE_VERSION: &str = "4.14.1";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -24,6 +26,7 @@ pub fn run() -> Result<()> {
     trunk()?;
     wasm_opt()?;
     chromium()?;
+    axe_core()?;
     Cmd::new("cargo", ["fetch"]).run()
 }
 
@@ -149,6 +152,49 @@ fn wasm_opt() -> Result<()> {
         bail!(
             "{} does not report {WASM_OPT_VERSION} after installing it",
             wasm_opt.display()
+        );
+    }
+    Ok(())
+}
+
+/// axe-core from npm into its own prefix (see [`paths::axe_dir`]): the console's browser test
+/// injects its `axe.min.js` into the console page and expects no violations.
+fn axe_core() -> Result<()> {
+    let package = paths::axe_dir()
+        .join("node_modules")
+        .join("axe-core")
+        .join("package.json");
+    let present = || {
+        std::fs::read_to_string(&package)
+            .is_ok_and(|text| text.contains(&format!("\"version\": \"{AXE_VERSION}\"")))
+            && paths::axe_script().is_file()
+    };
+    if present() {
+        println!("==> axe-core {AXE_VERSION}: present");
+        return Ok(());
+    }
+    if Cmd::new("npm", ["--version"]).probe().is_none() {
+        apt_install(
+            &["nodejs", "npm"],
+            "npm (Debian packages `nodejs` and `npm`)",
+        )?;
+    }
+    let dir = paths::axe_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Cmd::new("npm", ["install", "--prefix"])
+        .args([dir.as_os_str()])
+        .args([
+            "--no-audit",
+            "--no-fund",
+            &format!("axe-core@{AXE_VERSION}"),
+        ])
+        .env("NPM_CONFIG_UPDATE_NOTIFIER", "false")
+        .dir(&dir)
+        .run()?;
+    if !present() {
+        bail!(
+            "{} is missing after installing axe-core {AXE_VERSION}",
+            paths::axe_script().display()
         );
     }
     Ok(())

@@ -1,5 +1,5 @@
-//! `cargo xtask test`, what CI runs: setup, formatting, clippy for both targets, the widget
-//! build (the relay's browser tests load it), then every test suite, native and wasm32. Fails
+//! `cargo xtask test`, what CI runs: setup, formatting, clippy for both targets, the widget and
+//! console builds (the relay's browser tests load them), then every test suite, native and wasm32. Fails
 //! fast; ends with a summary per step and the plain line `N passed, M failed`.
 
 use std::time::{Duration, Instant};
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::cmd::{Cmd, secs};
-use crate::{setup, widget};
+use crate::{console, setup, widget};
 
 /// Test counts read from `test result:` lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,8 @@ fn steps() -> Vec<(&'static str, Step)> {
                 "--workspace",
                 "--exclude",
                 "tetap-widget",
+                "--exclude",
+                "tetap-console",
                 "--all-targets",
                 "--",
                 "-D",
@@ -63,6 +65,8 @@ fn steps() -> Vec<(&'static str, Step)> {
                 "clippy",
                 "-p",
                 "tetap-widget",
+                "-p",
+                "tetap-console",
                 "--target",
                 WASM,
                 "--all-targets",
@@ -72,9 +76,17 @@ fn steps() -> Vec<(&'static str, Step)> {
             ])),
         ),
         ("build widget", Step::Call(widget::build)),
+        ("build console", Step::Call(console::build)),
         (
             "test native",
-            Step::Tests(cargo(&["test", "--workspace", "--exclude", "tetap-widget"])),
+            Step::Tests(cargo(&[
+                "test",
+                "--workspace",
+                "--exclude",
+                "tetap-widget",
+                "--exclude",
+                "tetap-console",
+            ])),
         ),
         (
             "test shared wasm32",
@@ -83,6 +95,10 @@ fn steps() -> Vec<(&'static str, Step)> {
         (
             "test widget wasm32",
             Step::Tests(cargo(&["test", "-p", "tetap-widget", "--target", WASM])),
+        ),
+        (
+            "test console wasm32",
+            Step::Tests(cargo(&["test", "-p", "tetap-console", "--target", WASM])),
         ),
     ]
 }

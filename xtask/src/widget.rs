@@ -19,3 +19,9 @@ pub fn build() -> Result<()> {
     println!("==> widget built into {}", dist.display());
     Ok(())
 }
+
+/// The widget, then the agent console: both apps the relay serves.
+pub fn build_both() -> Result<()> {
+    build()?;
+    crate::console::build()
+}

@@ -98,10 +98,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("a message saying {text:?} appears: {e}"))
     }
 
-    /// Waits until the customer's message saying `text` is acknowledged by the relay.
+    /// Waits until the customer's message saying `text` is acknowledged by the relay ("sent",
+    /// or already "read" by the agent).
     pub async fn find_sent(&self, text: &str) -> Element {
         let xpath = format!(
-            "//li[@data-status='sent'][*[contains(@class, 'tetap-text') and text()={}]]",
+            "//li[@data-status='sent' or @data-status='read'][*[contains(@class, 'tetap-text') and text()={}]]",
             xpath_string(text)
         );
         self.client

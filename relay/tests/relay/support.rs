@@ -36,6 +36,11 @@ pub fn widget_dist() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/widget-dist")
 }
 
+/// The agent console's trunk output, built by `cargo xtask test` next to the widget.
+pub fn console_dist() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-dist")
+}
+
 fn config_text(dir: &Path, password_hash: &str, extra_origin: &str, message_burst: u32) -> String {
     format!(
         r#"
@@ -48,6 +53,7 @@ message_burst = {message_burst}
 messages_per_second = 5
 database_url = "sqlite://{db}"
 widget_dir = "{widget}"
+console_dir = "{console}"
 
 [[auth]]
 id = "shop"
@@ -119,6 +125,7 @@ workstreams = ["support", "billing", "claims"]
         message_burst = message_burst,
         db = dir.join("tetap.db").display(),
         widget = widget_dist().display(),
+        console = console_dist().display(),
         public_key = fixture("shop-rsa-public.pem").display(),
     )
 }

@@ -1,0 +1,351 @@
+//! The console's strings in English and Indonesian, picked from the browser's languages.
+
+use crate::time::Ago;
+use tetap_shared::{ConversationState, Mode};
+
+/// A language the console speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locale {
+    En,
+    Id,
+}
+
+impl Locale {
+    /// The first of `candidates` (the browser's languages) that we speak, by primary subtag
+    /// (`id-ID` → Indonesian); English otherwise.
+    pub fn pick<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Self {
+        for tag in candidates {
+            let primary = tag
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            match primary.as_str() {
+                "en" => return Locale::En,
+                "id" | "in" => return Locale::Id,
+                _ => {}
+            }
+        }
+        Locale::En
+    }
+
+    /// The BCP 47 tag for `<html lang>` and `Intl`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Id => "id",
+        }
+    }
+
+    /// The strings of this language.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Locale::En => &EN,
+            Locale::Id => &ID,
+        }
+    }
+}
+
+/// Every user-visible string of the console; texts with numbers or names are methods.
+#[derive(Debug)]
+pub struct Strings {
+    pub locale: Locale,
+    pub app_title: &'static str,
+    pub sign_in_title: &'static str,
+    pub agent_label: &'static str,
+    pub password_label: &'static str,
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub wrong_password: &'static str,
+    pub too_many_attempts: &'static str,
+    pub session_ended: &'static str,
+    pub unreachable: &'static str,
+    pub presence: &'static str,
+    pub online: &'static str,
+    pub offline: &'static str,
+    pub capacity: &'static str,
+    pub sign_out: &'static str,
+    pub connecting: &'static str,
+    pub reconnecting: &'static str,
+    pub enable_notifications: &'static str,
+    pub conversations: &'static str,
+    pub group_active: &'static str,
+    pub group_waiting: &'static str,
+    pub group_queue: &'static str,
+    pub group_empty: &'static str,
+    pub no_messages: &'static str,
+    pub you: &'static str,
+    pub customer: &'static str,
+    pub choose_conversation: &'static str,
+    pub load_older: &'static str,
+    pub loading: &'static str,
+    pub reply_label: &'static str,
+    pub reply_placeholder: &'static str,
+    pub send: &'static str,
+    pub sending: &'static str,
+    pub delivered: &'static str,
+    pub read: &'static str,
+    pub not_sent: &'static str,
+    pub retry: &'static str,
+    pub accept: &'static str,
+    pub pick_up: &'static str,
+    pub wait_persistent: &'static str,
+    pub wait_live: &'static str,
+    pub end: &'static str,
+    pub confirm_end: &'static str,
+    pub confirm_end_yes: &'static str,
+    pub cancel: &'static str,
+    pub ended: &'static str,
+    pub taken: &'static str,
+    pub notifications: &'static str,
+    pub open: &'static str,
+    pub dismiss: &'static str,
+    pub skip_to_conversation: &'static str,
+    pub error_at_capacity: &'static str,
+    pub error_closed: &'static str,
+    pub error_not_yours: &'static str,
+    pub error_not_your_workstream: &'static str,
+    pub error_wrong_state: &'static str,
+    pub error_too_long: &'static str,
+}
+
+impl Strings {
+    /// "Try again in 4 s."
+    pub fn retry_in(&self, seconds: u32) -> String {
+        match self.locale {
+            Locale::En => format!("Try again in {seconds} s."),
+            Locale::Id => format!("Coba lagi dalam {seconds} detik."),
+        }
+    }
+
+    /// The capacity meter's text: "1 of 3".
+    pub fn load_of(&self, load: u32, capacity: u32) -> String {
+        match self.locale {
+            Locale::En => format!("{load} of {capacity}"),
+            Locale::Id => format!("{load} dari {capacity}"),
+        }
+    }
+
+    /// An unread count for screen readers: "3 unread".
+    pub fn unread(&self, count: u64) -> String {
+        match self.locale {
+            Locale::En => format!("{count} unread"),
+            Locale::Id => format!("{count} belum dibaca"),
+        }
+    }
+
+    /// "5 min ago" and friends.
+    pub fn ago(&self, ago: Ago) -> String {
+        match (self.locale, ago) {
+            (Locale::En, Ago::JustNow) => "just now".into(),
+            (Locale::En, Ago::Minutes(n)) => format!("{n} min ago"),
+            (Locale::En, Ago::Hours(n)) => format!("{n} h ago"),
+            (Locale::En, Ago::Days(n)) => format!("{n} d ago"),
+            (Locale::Id, Ago::JustNow) => "baru saja".into(),
+            (Locale::Id, Ago::Minutes(n)) => format!("{n} menit lalu"),
+            (Locale::Id, Ago::Hours(n)) => format!("{n} jam lalu"),
+            (Locale::Id, Ago::Days(n)) => format!("{n} hari lalu"),
+        }
+    }
+
+    /// "Sari is typing…"
+    pub fn typing(&self, name: &str) -> String {
+        match self.locale {
+            Locale::En => format!("{name} is typing…"),
+            Locale::Id => format!("{name} sedang mengetik…"),
+        }
+    }
+
+    /// A toast: routing gave the agent a conversation.
+    pub fn assigned(&self, name: &str) -> String {
+        match self.locale {
+            Locale::En => format!("New conversation with {name}"),
+            Locale::Id => format!("Percakapan baru dengan {name}"),
+        }
+    }
+
+    /// A toast: a waiting conversation's customer came back (R7).
+    pub fn returned(&self, name: &str) -> String {
+        match self.locale {
+            Locale::En => format!("{name} came back"),
+            Locale::Id => format!("{name} kembali"),
+        }
+    }
+
+    /// A toast: the customer wrote.
+    pub fn wrote(&self, name: &str) -> String {
+        match self.locale {
+            Locale::En => format!("{name} wrote"),
+            Locale::Id => format!("{name} menulis"),
+        }
+    }
+
+    /// The label of a toast's button that opens the conversation.
+    pub fn open_with(&self, name: &str) -> String {
+        match self.locale {
+            Locale::En => format!("Open the conversation with {name}"),
+            Locale::Id => format!("Buka percakapan dengan {name}"),
+        }
+    }
+
+    /// A mode as the work list shows it.
+    pub fn mode(&self, mode: Mode) -> &'static str {
+        match (self.locale, mode) {
+            (Locale::En, Mode::Persistent) => "persistent",
+            (Locale::En, Mode::Live) => "live",
+            (Locale::Id, Mode::Persistent) => "persisten",
+            (Locale::Id, Mode::Live) => "langsung",
+        }
+    }
+
+    /// A state as the conversation header shows it.
+    pub fn state(&self, state: ConversationState) -> &'static str {
+        match (self.locale, state) {
+            (Locale::En, ConversationState::Open) => "Open (queue)",
+            (Locale::En, ConversationState::Active) => "Active",
+            (Locale::En, ConversationState::Waiting) => "Waiting",
+            (Locale::En, ConversationState::Closed) => "Ended",
+            (Locale::Id, ConversationState::Open) => "Terbuka (antrean)",
+            (Locale::Id, ConversationState::Active) => "Aktif",
+            (Locale::Id, ConversationState::Waiting) => "Menunggu",
+            (Locale::Id, ConversationState::Closed) => "Berakhir",
+        }
+    }
+
+    /// What to tell the agent about a refused request: a known error code in their language,
+    /// otherwise the relay's own message.
+    pub fn api_error(&self, code: &str, message: &str) -> String {
+        match code {
+            "at_capacity" => self.error_at_capacity.into(),
+            "conversation_closed" => self.error_closed.into(),
+            "not_your_conversation" => self.error_not_yours.into(),
+            "not_your_workstream" => self.error_not_your_workstream.into(),
+            "wrong_state" => self.error_wrong_state.into(),
+            "message_too_long" => self.error_too_long.into(),
+            "network" => self.unreachable.into(),
+            _ => message.into(),
+        }
+    }
+}
+
+static EN: Strings = Strings {
+    locale: Locale::En,
+    app_title: "Tetap console",
+    sign_in_title: "Sign in to the agent console",
+    agent_label: "Agent id",
+    password_label: "Password",
+    sign_in: "Sign in",
+    signing_in: "Signing in…",
+    wrong_password: "Wrong agent id or password.",
+    too_many_attempts: "Too many attempts. Please wait a moment.",
+    session_ended: "Your session has ended. Please sign in again.",
+    unreachable: "The relay cannot be reached. Please try again.",
+    presence: "Presence",
+    online: "Online",
+    offline: "Offline",
+    capacity: "Capacity in use",
+    sign_out: "Sign out",
+    connecting: "Connecting to live updates…",
+    reconnecting: "Live updates lost: reconnecting…",
+    enable_notifications: "Enable desktop notifications",
+    conversations: "Conversations",
+    group_active: "Active",
+    group_waiting: "Waiting",
+    group_queue: "Open (queue)",
+    group_empty: "None",
+    no_messages: "No messages yet",
+    you: "You",
+    customer: "Customer",
+    choose_conversation: "Choose a conversation from the list.",
+    load_older: "Load older messages",
+    loading: "Loading…",
+    reply_label: "Reply",
+    reply_placeholder: "Write a reply (Enter sends, Shift+Enter adds a line)",
+    send: "Send",
+    sending: "Sending…",
+    delivered: "Delivered",
+    read: "Read",
+    not_sent: "Not sent",
+    retry: "Retry",
+    accept: "Accept",
+    pick_up: "Pick up",
+    wait_persistent: "Move to waiting",
+    wait_live: "Return to queue",
+    end: "End conversation",
+    confirm_end: "End this conversation? The customer will see that it has ended; their next message starts a new one.",
+    confirm_end_yes: "Yes, end it",
+    cancel: "Cancel",
+    ended: "This conversation has ended.",
+    taken: "Another agent has this conversation now.",
+    notifications: "Notifications",
+    open: "Open",
+    dismiss: "Dismiss",
+    skip_to_conversation: "Skip to the conversation",
+    error_at_capacity: "You are at full capacity: move a conversation to waiting or end one first.",
+    error_closed: "This conversation has already ended.",
+    error_not_yours: "This conversation belongs to another agent.",
+    error_not_your_workstream: "This conversation is not in your workstreams.",
+    error_wrong_state: "This conversation changed meanwhile; the list shows it as it is now.",
+    error_too_long: "This reply is too long.",
+};
+
+static ID: Strings = Strings {
+    locale: Locale::Id,
+    app_title: "Konsol Tetap",
+    sign_in_title: "Masuk ke konsol agen",
+    agent_label: "ID agen",
+    password_label: "Kata sandi",
+    sign_in: "Masuk",
+    signing_in: "Sedang masuk…",
+    wrong_password: "ID agen atau kata sandi salah.",
+    too_many_attempts: "Terlalu banyak percobaan. Mohon tunggu sebentar.",
+    session_ended: "Sesi Anda telah berakhir. Silakan masuk lagi.",
+    unreachable: "Relay tidak dapat dihubungi. Silakan coba lagi.",
+    presence: "Kehadiran",
+    online: "Daring",
+    offline: "Luring",
+    capacity: "Kapasitas terpakai",
+    sign_out: "Keluar",
+    connecting: "Menghubungkan pembaruan langsung…",
+    reconnecting: "Pembaruan langsung terputus: menyambung ulang…",
+    enable_notifications: "Aktifkan notifikasi desktop",
+    conversations: "Percakapan",
+    group_active: "Aktif",
+    group_waiting: "Menunggu",
+    group_queue: "Terbuka (antrean)",
+    group_empty: "Tidak ada",
+    no_messages: "Belum ada pesan",
+    you: "Anda",
+    customer: "Pelanggan",
+    choose_conversation: "Pilih percakapan dari daftar.",
+    load_older: "Muat pesan sebelumnya",
+    loading: "Memuat…",
+    reply_label: "Balasan",
+    reply_placeholder: "Tulis balasan (Enter mengirim, Shift+Enter menambah baris)",
+    send: "Kirim",
+    sending: "Mengirim…",
+    delivered: "Terkirim",
+    read: "Dibaca",
+    not_sent: "Gagal terkirim",
+    retry: "Coba lagi",
+    accept: "Terima",
+    pick_up: "Ambil kembali",
+    wait_persistent: "Pindahkan ke menunggu",
+    wait_live: "Kembalikan ke antrean",
+    end: "Akhiri percakapan",
+    confirm_end: "Akhiri percakapan ini? Pelanggan akan melihat bahwa percakapan telah berakhir; pesan berikutnya memulai percakapan baru.",
+    confirm_end_yes: "Ya, akhiri",
+    cancel: "Batal",
+    ended: "Percakapan ini telah berakhir.",
+    taken: "Percakapan ini sekarang ditangani agen lain.",
+    notifications: "Notifikasi",
+    open: "Buka",
+    dismiss: "Tutup",
+    skip_to_conversation: "Langsung ke percakapan",
+    error_at_capacity: "Kapasitas Anda penuh: pindahkan percakapan ke menunggu atau akhiri salah satunya dulu.",
+    error_closed: "Percakapan ini sudah berakhir.",
+    error_not_yours: "Percakapan ini milik agen lain.",
+    error_not_your_workstream: "Percakapan ini tidak termasuk alur kerja Anda.",
+    error_wrong_state: "Percakapan ini berubah sementara itu; daftar menampilkan keadaannya sekarang.",
+    error_too_long: "Balasan ini terlalu panjang.",
+};

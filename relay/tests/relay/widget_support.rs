@@ -1,0 +1,333 @@
+//! What the widget's end-to-end tests share: a shop on its own origin whose page embeds the
+//! widget under a strict Content-Security-Policy, a TCP proxy in front of the relay that cuts
+//! and refuses customer sockets on demand (the relay's origin, as the browser sees it, is the
+//! proxy's), a fast path that seeds a long conversation, and axe-core.
+
+use super::browser_support::Browser;
+use super::support::{TestRelay, sign, widget_dist};
+use axum::Router;
+use axum::extract::Query;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tetap_relay::clock::{Clock, ManualClock};
+use tetap_relay::store::{MessageAuthorRow, NewMessage, Store};
+use tetap_shared::{AuthorKind, ConversationId};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::AbortHandle;
+
+/// The shop page's own script: its token provider (the shop's server mints the token) and a
+/// record of every Content-Security-Policy violation on the page.
+const SHOP_JS: &str = r#"
+window.violations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  violations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+window.shop = {
+  getToken: function () {
+    var sub = new URLSearchParams(location.search).get('sub');
+    return fetch('/token?sub=' + encodeURIComponent(sub))
+      .then(function (r) { return r.json(); })
+      .then(function (body) { return body.token; });
+  }
+};
+"#;
+
+/// A relay behind a proxy, and a shop that embeds it.
+pub struct Setup {
+    pub relay: TestRelay,
+    pub proxy: Proxy,
+    pub shop: String,
+}
+
+impl Setup {
+    /// A relay (with `extra_config`; `{shop}` in it stands for the shop's origin), the proxy in
+    /// front of it and the shop.
+    pub async fn start(extra_config: &str) -> Self {
+        assert!(
+            widget_dist().join("index.html").is_file(),
+            "the widget is not built: run `cargo xtask test`, which builds it first"
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind shop");
+        let shop = format!("http://{}", listener.local_addr().expect("address"));
+        let extra = extra_config.replace("{shop}", &shop);
+        let relay = TestRelay::start_with(Some(&shop), &extra).await;
+        let proxy = Proxy::start(relay.addr).await;
+        serve_shop(listener, proxy.origin.clone(), relay.clock.clone());
+        Setup { relay, proxy, shop }
+    }
+
+    /// The shop's page signed in as `sub`, embedding `workstream`; `extra` adds attributes to
+    /// the script tag (`data-locale="id"`, …).
+    pub fn page(&self, sub: &str, workstream: &str, extra: &str) -> String {
+        let query = serde_urlencoded_pairs(&[("sub", sub), ("ws", workstream), ("extra", extra)]);
+        format!("{}/?{query}", self.shop)
+    }
+
+    /// Restarts the relay on the same database (a new port) and points the proxy at it.
+    pub async fn restart_relay(&mut self) {
+        self.relay.restart().await;
+        self.proxy.set_upstream(self.relay.addr);
+    }
+}
+
+fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    sub: String,
+    ws: String,
+    #[serde(default)]
+    extra: String,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    sub: String,
+}
+
+/// The shop: its page allows scripts only from itself and the relay, frames only from the
+/// relay, and no inline script or style at all.
+fn serve_shop(listener: TcpListener, relay: String, clock: ManualClock) {
+    let csp = format!(
+        "default-src 'none'; script-src 'self' {relay}; frame-src {relay}; style-src 'self'; \
+         connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+    );
+    let app = Router::new()
+        .route(
+            "/",
+            get(move |Query(query): Query<PageQuery>| {
+                let (relay, csp) = (relay.clone(), csp.clone());
+                async move {
+                    // The attributes come from the test itself; the sub and workstream are plain.
+                    let page = format!(
+                        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
+<body><h1>A shop</h1><p>Signed in as {sub}.</p><script src="/shop.js"></script>
+<script src="{relay}/tetap.js" data-workstream="{ws}" data-auth="shop.getToken" {extra} async></script>
+</body></html>"#,
+                        sub = query.sub,
+                        ws = query.ws,
+                        extra = query.extra,
+                    );
+                    ([("content-security-policy", csp)], Html(page))
+                }
+            }),
+        )
+        .route(
+            "/shop.js",
+            get(|| async { ([("content-type", "text/javascript")], SHOP_JS) }),
+        )
+        .route(
+            "/token",
+            get(move |Query(query): Query<TokenQuery>| {
+                let clock = clock.clone();
+                async move { axum::Json(mint(&clock, &query.sub)).into_response() }
+            }),
+        );
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("shop");
+    });
+}
+
+/// What the shop's server does for a signed-in customer: a ten-minute token from "now".
+fn mint(clock: &ManualClock, sub: &str) -> Value {
+    let now = clock.now().as_second();
+    let claims = json!({
+        "iss": "https://shop.test", "aud": "tetap", "sub": sub, "name": format!("Customer {sub}"),
+        "iat": now, "exp": now + 600,
+    });
+    json!({ "token": sign(&claims, "shop-rsa-private.pem") })
+}
+
+/// A TCP proxy in front of the relay. Customer sockets (`GET /v1/customer/ws`) through it can be
+/// cut and refused; everything else passes.
+pub struct Proxy {
+    /// `http://127.0.0.1:PORT`: the relay's origin as the browser sees it.
+    pub origin: String,
+    upstream: Arc<Mutex<SocketAddr>>,
+    refusing: Arc<AtomicBool>,
+    sockets: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let origin = format!("http://{}", listener.local_addr().expect("address"));
+        let proxy = Proxy {
+            origin,
+            upstream: Arc::new(Mutex::new(upstream)),
+            refusing: Arc::default(),
+            sockets: Arc::default(),
+        };
+        let (upstream, refusing, sockets) = (
+            Arc::clone(&proxy.upstream),
+            Arc::clone(&proxy.refusing),
+            Arc::clone(&proxy.sockets),
+        );
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let to = *upstream.lock().expect("upstream");
+                let (refusing, sockets) = (Arc::clone(&refusing), Arc::clone(&sockets));
+                tokio::spawn(async move {
+                    let socket = is_customer_socket(&client).await;
+                    if socket && refusing.load(Ordering::SeqCst) {
+                        return; // dropped: the browser sees the connection fail
+                    }
+                    let Ok(server) = TcpStream::connect(to).await else {
+                        return;
+                    };
+                    let pipe = tokio::spawn(async move {
+                        let (mut client, mut server) = (client, server);
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    });
+                    if socket {
+                        sockets.lock().expect("sockets").push(pipe.abort_handle());
+                    }
+                });
+            }
+        });
+        proxy
+    }
+
+    /// Closes every customer socket now, mid-stream.
+    pub fn cut(&self) {
+        for socket in self.sockets.lock().expect("sockets").drain(..) {
+            socket.abort();
+        }
+    }
+
+    /// While set, new customer sockets are refused (the relay looks unreachable).
+    pub fn refuse(&self, refusing: bool) {
+        self.refusing.store(refusing, Ordering::SeqCst);
+    }
+
+    fn set_upstream(&self, addr: SocketAddr) {
+        *self.upstream.lock().expect("upstream") = addr;
+    }
+}
+
+/// Whether the connection opens with the customer WebSocket's upgrade request (browsers open
+/// every WebSocket on a connection of its own).
+async fn is_customer_socket(client: &TcpStream) -> bool {
+    const START: &[u8] = b"GET /v1/customer/ws";
+    let mut head = [0u8; 32];
+    for _ in 0..100 {
+        match client.peek(&mut head).await {
+            Ok(n) if n >= START.len() => return head.starts_with(START),
+            Ok(0) | Err(_) => return false,
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+        }
+    }
+    false
+}
+
+/// Seeds conversation `conversation` (started by the customer, so it has one message) up to
+/// `total` messages, alternating agent and customer, in one transaction on the relay's own
+/// database: the fast path for the history test, not the product's way in.
+pub async fn seed(relay: &TestRelay, conversation: &str, total: u64) {
+    let url = format!("sqlite://{}", relay.dir.path().join("tetap.db").display());
+    let store = Store::open(&url).await.expect("open the relay's database");
+    let mut tx = store.begin().await.expect("begin");
+    let at = relay.now().to_string();
+    for n in 2..=total {
+        let (kind, id, name) = if n % 2 == 0 {
+            (AuthorKind::Agent, "anna", Some("Anna".to_owned()))
+        } else {
+            (AuthorKind::Customer, "sari", None)
+        };
+        let author = MessageAuthorRow {
+            kind,
+            id: id.into(),
+            name,
+        };
+        let new = NewMessage {
+            client_id: (kind == AuthorKind::Customer).then(|| format!("seed-{n}")),
+            text: format!("message {n}"),
+            at: at.clone(),
+        };
+        tx.insert_message(&ConversationId::from(conversation), &author, None, &new)
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    store.close().await;
+}
+
+/// axe-core's browser bundle, installed by `cargo xtask setup`.
+fn axe_script() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
+    home.join(".cache/tetap/axe-core/node_modules/axe-core/axe.min.js")
+}
+
+/// Runs axe-core on the current document (the widget frame when entered), limited to `include`
+/// (CSS selectors; all of it when empty); returns the violations, one line each.
+pub async fn axe_violations(browser: &Browser, include: &[&str]) -> Vec<String> {
+    let source = std::fs::read_to_string(axe_script()).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; `cargo xtask setup` installs axe-core",
+            axe_script().display()
+        )
+    });
+    // Injected by WebDriver, which the page's CSP does not govern.
+    browser
+        .client
+        .execute(&source, vec![])
+        .await
+        .expect("inject axe-core");
+    let result = browser
+        .client
+        .execute_async(
+            "const include = arguments[0];
+             const done = arguments[arguments.length - 1];
+             const context = include.length ? { include: include.map(s => [s]) } : document;
+             axe.run(context, { resultTypes: ['violations'] })
+               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                 + v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![json!(include)],
+        )
+        .await
+        .expect("run axe-core");
+    serde_json::from_value(result).expect("a list of violations")
+}
+
+/// The texts of the elements matching `css` in the current frame, in document order.
+pub async fn texts(browser: &Browser, css: &str) -> Vec<String> {
+    let script =
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent);";
+    let value = browser
+        .client
+        .execute(script, vec![json!(css)])
+        .await
+        .expect("read texts");
+    serde_json::from_value(value).expect("strings")
+}
+
+/// Evaluates `expression` in the current frame.
+pub async fn eval(browser: &Browser, expression: &str) -> Value {
+    browser
+        .client
+        .execute(&format!("return {expression};"), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{expression}: {e}"))
+}
