@@ -34,6 +34,8 @@ const REFRESH_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Earlier, closed conversations named in `welcome`.
+const EARLIER_CONVERSATIONS: u32 = 20;
 /// The newest page a fresh widget gets.
 const FIRST_PAGE: u32 = 50;
 /// Close code for a policy violation (RFC 6455).
@@ -355,6 +357,11 @@ async fn greet(
             .visitor_token
             .as_ref()
             .map(|token| token.expose().to_owned()),
+        agent_read_seq: current.as_ref().map_or(0, |row| row.agent_read_seq),
+        earlier: state
+            .store
+            .closed_conversations(&customer.identity, EARLIER_CONVERSATIONS)
+            .await?,
     };
     send(socket, &welcome).await?;
     let Some(current) = current else {

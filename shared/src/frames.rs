@@ -92,6 +92,13 @@ pub enum ServerFrame {
         /// browser storage and present as the token next time.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visitor_token: Option<String>,
+        /// How far the agent side has read `conversation` (its messages up to here show "read").
+        #[serde(default, skip_serializing_if = "is_zero")]
+        agent_read_seq: u64,
+        /// The customer's earlier, closed conversations in this workstream, oldest first (at
+        /// most 20): readable with `history` (R9), on any device.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        earlier: Vec<ConversationId>,
     },
     /// A batch of stored messages in ascending `seq`: the newest page after `welcome`, what was
     /// missed after a `resume`, or an older page for `history`. `more_before` says whether older
@@ -133,6 +140,10 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Machine-readable reasons for an `error` frame or an HTTP error body.

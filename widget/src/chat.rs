@@ -215,19 +215,43 @@ impl Chat {
                 .is_some_and(|c| c.state != ConversationState::Closed)
     }
 
+    /// The agent side has read `conversation` up to `seq`: the customer's messages show "read".
+    fn mark_agent_read(&mut self, conversation: &ConversationId, seq: u64) {
+        let thread = self.thread(conversation);
+        thread.agent_read = thread.agent_read.max(seq);
+        for entry in &mut self.entries {
+            if entry.conversation.as_ref() == Some(conversation)
+                && entry.status == Status::Sent
+                && entry.kind == AuthorKind::Customer
+                && entry.seq.is_some_and(|s| s <= seq)
+            {
+                entry.status = Status::Read;
+            }
+        }
+    }
+
     /// Applies one relay frame and says what else it means.
     pub fn apply(&mut self, frame: ServerFrame) -> Effect {
         match frame {
             ServerFrame::Welcome {
-                mode, conversation, ..
+                mode,
+                conversation,
+                agent_read_seq,
+                earlier,
+                ..
             } => {
                 self.mode = Some(mode);
+                // The relay knows every earlier conversation, on any device (R9).
+                if !earlier.is_empty() {
+                    self.earlier = earlier;
+                }
                 // A history request died with the old socket.
                 self.loading = None;
                 self.agent_typing = None;
                 match conversation {
                     Some(info) => {
                         self.thread(&info.id);
+                        self.mark_agent_read(&info.id, agent_read_seq);
                         self.conversation = Some(info);
                     }
                     // Every conversation is over (closed while we were away).
@@ -284,16 +308,7 @@ impl Chat {
                 Effect::AgentTyping
             }
             ServerFrame::Read { conversation, seq } => {
-                self.thread(&conversation).agent_read = seq;
-                for entry in &mut self.entries {
-                    if entry.conversation.as_ref() == Some(&conversation)
-                        && entry.status == Status::Sent
-                        && entry.kind == AuthorKind::Customer
-                        && entry.seq.is_some_and(|s| s <= seq)
-                    {
-                        entry.status = Status::Read;
-                    }
-                }
+                self.mark_agent_read(&conversation, seq);
                 Effect::Nothing
             }
             ServerFrame::Error {

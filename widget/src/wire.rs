@@ -81,6 +81,19 @@ pub fn server_frame(text: &str) -> Option<ServerFrame> {
             },
             conversation: nullable(field(&v, "conversation"), conversation_info)?,
             visitor_token: string(&v, "visitor_token"),
+            agent_read_seq: if field(&v, "agent_read_seq").is_undefined() {
+                0
+            } else {
+                unsigned(&v, "agent_read_seq")?
+            },
+            earlier: if field(&v, "earlier").is_undefined() {
+                Vec::new()
+            } else {
+                array(&v, "earlier")?
+                    .iter()
+                    .map(|id| id.as_string().map(ConversationId))
+                    .collect::<Option<Vec<_>>>()?
+            },
         },
         "messages" => ServerFrame::Messages {
             conversation: conversation_id()?,

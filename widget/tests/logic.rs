@@ -64,6 +64,8 @@ fn welcome(conversation: Option<&str>) -> ServerFrame {
             last_seq: 0,
         }),
         visitor_token: None,
+        agent_read_seq: 0,
+        earlier: Vec::new(),
     }
 }
 
@@ -387,6 +389,8 @@ fn every_server_frame() -> Vec<ServerFrame> {
                 last_seq: 3,
             }),
             visitor_token: Some("visitor.token".into()),
+            agent_read_seq: 2,
+            earlier: vec!["c0".into(), "c00".into()],
         },
         ServerFrame::Messages {
             conversation: "c1".into(),

@@ -181,6 +181,8 @@ fn a_welcome_without_a_conversation_means_the_last_one_closed_meanwhile() {
         },
         conversation: None,
         visitor_token: None,
+        agent_read_seq: 0,
+        earlier: Vec::new(),
     });
     assert!(chat.is_closed(&"c1".into()));
     assert!(!chat.can_end());
@@ -259,6 +261,8 @@ fn a_reconnect_forgets_a_history_request_that_died_with_the_socket() {
         },
         conversation: Some(info("c1", ConversationState::Open)),
         visitor_token: None,
+        agent_read_seq: 0,
+        earlier: Vec::new(),
     });
     assert!(chat.request_older().is_some(), "asked again after welcome");
 }
@@ -385,4 +389,42 @@ fn rows_separate_days_and_conversations() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), keys.len(), "keys are unique: {keys:?}");
+}
+
+#[wasm_bindgen_test]
+fn a_welcome_on_another_device_brings_earlier_conversations_and_the_read_mark() {
+    let mut chat = Chat::new(Mode::Persistent);
+    chat.apply(ServerFrame::Welcome {
+        protocol: 1,
+        workstream: "support".into(),
+        mode: Mode::Persistent,
+        customer: tetap_shared::CustomerRef {
+            sub: "s".into(),
+            name: None,
+            email: None,
+        },
+        conversation: Some(info("c2", ConversationState::Active)),
+        visitor_token: None,
+        agent_read_seq: 1,
+        earlier: vec!["c1".into()],
+    });
+    chat.apply(batch(
+        "c2",
+        vec![
+            message(1, AuthorKind::Customer, Some("m1"), "read already"),
+            message(2, AuthorKind::Customer, Some("m2"), "not yet"),
+        ],
+        false,
+    ));
+    assert_eq!(chat.entries[0].status, Status::Read);
+    assert_eq!(chat.entries[1].status, Status::Sent);
+    assert!(chat.has_older(), "the earlier conversation can be loaded");
+    assert_eq!(
+        chat.request_older(),
+        Some(ClientFrame::History {
+            conversation: "c1".into(),
+            before: (1 << 53) - 1,
+            limit: None
+        })
+    );
 }

@@ -381,3 +381,39 @@ async fn a_fresh_token_keeps_an_expired_socket_open() {
     let (_, seq) = socket.write("c-1", "still here").await;
     assert_eq!(seq, 1);
 }
+
+#[tokio::test]
+async fn r9_welcome_names_earlier_conversations_and_how_far_the_agent_read() {
+    let relay = TestRelay::start().await;
+    let token = relay.token("sari");
+    let (mut socket, _) = relay.customer("support", &token).await;
+    let (first, _) = socket.write("c-1", "first question").await;
+    let anna = relay.agent("anna").await;
+    anna.act(&first, "accept").await;
+    let (status, _) = anna.act(&first, "end").await;
+    assert_eq!(status, 200);
+    let (second, _) = socket.write("c-2", "second question").await;
+    let response = anna
+        .http
+        .post(format!("{}/conversations/{second}/read", anna.base))
+        .bearer_auth(&anna.token)
+        .json(&serde_json::json!({ "seq": 1 }))
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(response.status(), 204);
+    // Another device: it learns of the closed conversation and the read mark from the relay.
+    let (_, welcome) = relay.customer("support", &token).await;
+    let ServerFrame::Welcome {
+        earlier,
+        agent_read_seq,
+        conversation,
+        ..
+    } = welcome
+    else {
+        panic!("expected welcome")
+    };
+    assert_eq!(earlier, vec![first.as_str().into()]);
+    assert_eq!(conversation.map(|c| c.id.0), Some(second));
+    assert_eq!(agent_read_seq, 1);
+}
