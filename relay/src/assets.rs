@@ -201,12 +201,22 @@ pub struct WorkstreamInfo {
     allowed_origins: Vec<String>,
     /// A live workstream that takes anonymous visitors: the widget chats without a site token.
     anonymous: bool,
+    /// For a live workstream outside its hours that starts no chat (R3): the notice to show
+    /// before the customer writes anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offline_notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct InfoQuery {
+    locale: Option<String>,
 }
 
 /// `GET /v1/widget/workstreams/{id}`.
 pub async fn workstream_info(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<InfoQuery>,
 ) -> Result<axum::Json<WorkstreamInfo>, AppError> {
     let ws = state
         .config
@@ -217,6 +227,18 @@ pub async fn workstream_info(
         mode: ws.mode,
         allowed_origins: ws.allowed_origins.clone(),
         anonymous: ws.mode == tetap_shared::Mode::Live && ws.anonymous,
+        offline_notice: (ws.mode == tetap_shared::Mode::Live
+            && !ws.offline_chat
+            && !state.config.is_open(ws, state.clock.now()))
+        .then(|| {
+            let locale = query.locale.as_deref().unwrap_or("en");
+            tetap_shared::rules::system_messages::render(
+                tetap_shared::rules::system_messages::OFFLINE,
+                locale,
+                &ws.messages,
+                &[],
+            )
+        }),
     }))
 }
 

@@ -69,7 +69,7 @@ impl Session {
     pub fn start(info: WorkstreamInfo, params: Params) -> Rc<Self> {
         let session = Rc::new(Session {
             bridge: Bridge::new(params.host),
-            chat: RwSignal::new(Chat::new(info.mode)),
+            chat: RwSignal::new(new_chat(&info)),
             link: RwSignal::new(Status::Idle),
             token: RwSignal::new(Token::Unknown),
             refused: RefCell::new(None),
@@ -139,7 +139,7 @@ impl Session {
                 self.kept.replace(Kept::default());
                 self.read_sent.replace(None);
                 self.token.set(Token::SignedOut);
-                self.chat.set(Chat::new(self.info.mode));
+                self.chat.set(new_chat(&self.info));
                 self.set_unread(0);
             }
         }
@@ -294,4 +294,11 @@ impl Session {
         }
         self.kept.replace(kept);
     }
+}
+
+/// A fresh conversation model, showing the offline notice up front when the workstream is closed.
+fn new_chat(info: &WorkstreamInfo) -> Chat {
+    let mut chat = Chat::new(info.mode);
+    chat.notice = info.offline_notice.clone();
+    chat
 }

@@ -15,6 +15,8 @@ pub struct WorkstreamInfo {
     /// A live workstream with `anonymous = true`: visitors chat without a site token, under a
     /// visitor id the relay signs.
     pub anonymous: bool,
+    /// A live workstream outside its hours: the offline notice to show at once (R3).
+    pub offline_notice: Option<String>,
 }
 
 /// Why the workstream could not be loaded.
@@ -31,9 +33,15 @@ pub async fn fetch(id: &str) -> Result<WorkstreamInfo, LoadError> {
     if id.is_empty() {
         return Err(LoadError::Unknown);
     }
+    // `boot` set the page's `lang` to the picked locale: the relay words notices in it.
+    let locale = leptos::prelude::document()
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .unwrap_or_default();
     let url = format!(
-        "/v1/widget/workstreams/{}",
-        String::from(js_sys::encode_uri_component(id))
+        "/v1/widget/workstreams/{}?locale={}",
+        String::from(js_sys::encode_uri_component(id)),
+        String::from(js_sys::encode_uri_component(&locale))
     );
     let response = JsFuture::from(leptos::prelude::window().fetch_with_str(&url))
         .await
@@ -61,5 +69,6 @@ pub fn info(body: &JsValue) -> Option<WorkstreamInfo> {
             .filter_map(JsValue::as_string)
             .collect(),
         anonymous: wire::field(body, "anonymous").as_bool().unwrap_or(false),
+        offline_notice: wire::string(body, "offline_notice"),
     })
 }

@@ -523,6 +523,13 @@ fn the_workstream_endpoint_body_is_read() {
     let info = tetap_widget::workstream::info(&body).expect("valid");
     assert_eq!(info.mode, Mode::Persistent);
     assert_eq!(info.allowed_origins, ["https://shop.example.com"]);
+    assert_eq!(info.offline_notice, None);
+    let closed = js_sys::JSON::parse(
+        r#"{"id":"sales","mode":"live","allowed_origins":[],"offline_notice":"We are offline."}"#,
+    )
+    .expect("json");
+    let closed = tetap_widget::workstream::info(&closed).expect("valid");
+    assert_eq!(closed.offline_notice.as_deref(), Some("We are offline."));
     let bad = js_sys::JSON::parse(r#"{"id":"support","mode":"later","allowed_origins":[]}"#)
         .expect("json");
     assert_eq!(tetap_widget::workstream::info(&bad), None);

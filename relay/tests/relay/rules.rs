@@ -529,3 +529,36 @@ async fn presence_survives_a_restart_and_so_does_the_queue() {
     let assigned = events.until("assigned", &id).await;
     assert_eq!(assigned["detail"]["customer"]["sub"], "sari");
 }
+
+#[tokio::test]
+async fn r3_the_widget_learns_a_live_workstream_is_offline_before_anyone_writes() {
+    let relay = TestRelay::start().await;
+    let info = |path: &'static str| {
+        let url = relay.url(path);
+        async move {
+            reqwest::get(url)
+                .await
+                .expect("request")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let closed = info("/v1/widget/workstreams/evening-sales?locale=id").await;
+    assert_eq!(
+        closed["offline_notice"],
+        "Kami sedang offline. Silakan kembali pada jam operasional kami."
+    );
+    assert_eq!(
+        info("/v1/widget/workstreams/sales").await["offline_notice"],
+        Value::Null
+    );
+    assert_eq!(
+        info("/v1/widget/workstreams/billing").await["offline_notice"],
+        Value::Null,
+        "persistent is written to outside hours"
+    );
+    relay.clock.advance(11 * HOUR);
+    let open = info("/v1/widget/workstreams/evening-sales").await;
+    assert_eq!(open["offline_notice"], Value::Null);
+}
