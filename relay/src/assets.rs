@@ -17,34 +17,32 @@ use std::collections::HashMap;
 /// The loader a host page includes: plain JS, small, always built in.
 const LOADER: &str = include_str!("../../widget/tetap.js");
 
-/// The widget's files, loaded once at start.
+/// The widget's and the console's files, loaded once at start.
 #[derive(Debug, Default)]
 pub struct Assets {
-    files: HashMap<String, Vec<u8>>,
-    /// `'sha256-…'` sources for the inline scripts of `index.html` (trunk's bootstrap).
-    inline_script_hashes: Vec<String>,
+    widget: AppFiles,
     /// The agent console's files, served under `/console/`.
     pub console: crate::console::ConsoleAssets,
 }
 
-#[cfg(feature = "embed-assets")]
-#[derive(rust_embed::RustEmbed)]
-#[folder = "$TETAP_WIDGET_DIST"]
-struct Embedded;
+/// One built app (a trunk output): its files by path below the output directory, and the
+/// `'sha256-…'` sources of its `index.html`'s inline scripts (trunk's bootstrap) for the CSP.
+#[derive(Debug, Default)]
+pub struct AppFiles {
+    pub(crate) files: HashMap<String, Vec<u8>>,
+    pub(crate) inline_script_hashes: Vec<String>,
+}
 
-impl Assets {
-    /// The embedded widget when the binary has one, else `server.widget_dir`, else nothing (the
-    /// widget page then answers 503 with a hint).
-    pub fn load(config: &Config) -> std::io::Result<Self> {
-        let mut files = HashMap::new();
-        #[cfg(feature = "embed-assets")]
-        for name in Embedded::iter() {
-            if let Some(file) = Embedded::get(&name) {
-                files.insert(name.to_string(), file.data.into_owned());
-            }
-        }
+impl AppFiles {
+    /// `embedded` when the binary carries the app, else the files under `dir`, else none (its
+    /// page then answers 503 with a hint).
+    pub fn load(
+        embedded: Vec<(String, Vec<u8>)>,
+        dir: Option<&std::path::Path>,
+    ) -> std::io::Result<Self> {
+        let mut files: HashMap<String, Vec<u8>> = embedded.into_iter().collect();
         if files.is_empty()
-            && let Some(dir) = &config.server.widget_dir
+            && let Some(dir) = dir
             && dir.is_dir()
         {
             read_dir_into(dir, "", &mut files)?;
@@ -56,6 +54,28 @@ impl Assets {
         Ok(Self {
             files,
             inline_script_hashes,
+        })
+    }
+}
+
+#[cfg(feature = "embed-assets")]
+#[derive(rust_embed::RustEmbed)]
+#[folder = "$TETAP_WIDGET_DIST"]
+struct Embedded;
+
+impl Assets {
+    /// The embedded widget when the binary has one, else `server.widget_dir`; likewise the console.
+    pub fn load(config: &Config) -> std::io::Result<Self> {
+        #[cfg(feature = "embed-assets")]
+        let embedded = Embedded::iter()
+            .filter_map(|name| {
+                Embedded::get(&name).map(|f| (name.to_string(), f.data.into_owned()))
+            })
+            .collect();
+        #[cfg(not(feature = "embed-assets"))]
+        let embedded = Vec::new();
+        Ok(Self {
+            widget: AppFiles::load(embedded, config.server.widget_dir.as_deref())?,
             console: crate::console::ConsoleAssets::load(config)?,
         })
     }
@@ -123,7 +143,7 @@ pub async fn widget_page(
     State(state): State<AppState>,
     Query(query): Query<WidgetPageQuery>,
 ) -> Response {
-    let Some(html) = state.assets.files.get("index.html") else {
+    let Some(html) = state.assets.widget.files.get("index.html") else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "the widget is not built: run `cargo xtask run`, or build with `cargo xtask dist`",
@@ -141,7 +161,7 @@ pub async fn widget_page(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; \
          connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; \
          form-action 'none'; frame-ancestors {ancestors}",
-        state.assets.inline_script_hashes.join(" ")
+        state.assets.widget.inline_script_hashes.join(" ")
     );
     let mut response = (
         [
@@ -164,7 +184,7 @@ pub async fn widget_file(State(state): State<AppState>, Path(path): Path<String>
     if path.is_empty() || path == "index.html" {
         return (StatusCode::NOT_FOUND, "use /widget/").into_response();
     }
-    match state.assets.files.get(&path) {
+    match state.assets.widget.files.get(&path) {
         Some(bytes) => (
             [
                 (CONTENT_TYPE, content_type(&path)),

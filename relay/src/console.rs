@@ -2,7 +2,7 @@
 //! `server.console_dir`) and how they are served under `/console/`, the page with a strict
 //! Content-Security-Policy that no other site may frame.
 
-use crate::assets::{content_type, inline_script_hashes, read_dir_into};
+use crate::assets::{AppFiles, content_type};
 use crate::config::Config;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -11,15 +11,10 @@ use axum::http::header::{
 };
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use std::collections::HashMap;
 
 /// The console's files, loaded once at start.
 #[derive(Debug, Default)]
-pub struct ConsoleAssets {
-    files: HashMap<String, Vec<u8>>,
-    /// `'sha256-…'` sources for the inline scripts of `index.html` (trunk's bootstrap).
-    inline_script_hashes: Vec<String>,
-}
+pub struct ConsoleAssets(AppFiles);
 
 #[cfg(feature = "embed-assets")]
 #[derive(rust_embed::RustEmbed)]
@@ -30,34 +25,22 @@ impl ConsoleAssets {
     /// The embedded console when the binary has one, else `server.console_dir`, else nothing (the
     /// console page then answers 503 with a hint).
     pub fn load(config: &Config) -> std::io::Result<Self> {
-        let mut files = HashMap::new();
         #[cfg(feature = "embed-assets")]
-        for name in Embedded::iter() {
-            if let Some(file) = Embedded::get(&name) {
-                files.insert(name.to_string(), file.data.into_owned());
-            }
-        }
-        if files.is_empty()
-            && let Some(dir) = &config.server.console_dir
-            && dir.is_dir()
-        {
-            read_dir_into(dir, "", &mut files)?;
-        }
-        let inline_script_hashes = files
-            .get("index.html")
-            .map(|html| inline_script_hashes(&String::from_utf8_lossy(html)))
-            .unwrap_or_default();
-        Ok(Self {
-            files,
-            inline_script_hashes,
-        })
+        let embedded = Embedded::iter()
+            .filter_map(|name| {
+                Embedded::get(&name).map(|f| (name.to_string(), f.data.into_owned()))
+            })
+            .collect();
+        #[cfg(not(feature = "embed-assets"))]
+        let embedded = Vec::new();
+        AppFiles::load(embedded, config.server.console_dir.as_deref()).map(Self)
     }
 
     /// The page's policy: only its own scripts (trunk's bootstrap by hash), styles, images and
     /// connections (the agent API and its event stream); no plugins, forms, `<base>`, or framing.
     pub fn csp(&self) -> String {
         let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
-        for hash in &self.inline_script_hashes {
+        for hash in &self.0.inline_script_hashes {
             script_src.push(' ');
             script_src.push_str(hash);
         }
@@ -76,7 +59,7 @@ pub async fn redirect() -> Redirect {
 /// `GET /console/`: the console's page.
 pub async fn page(State(state): State<AppState>) -> Response {
     let console = &state.assets.console;
-    let Some(html) = console.files.get("index.html") else {
+    let Some(html) = console.0.files.get("index.html") else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "the agent console is not built: run `cargo xtask run`, or set server.console_dir to \
@@ -109,7 +92,7 @@ pub async fn file(State(state): State<AppState>, Path(path): Path<String>) -> Re
     if path.is_empty() || path == "index.html" {
         return Redirect::permanent("/console/").into_response();
     }
-    match state.assets.console.files.get(&path) {
+    match state.assets.console.0.files.get(&path) {
         Some(bytes) => (
             [
                 (CONTENT_TYPE, content_type(&path)),
@@ -125,13 +108,14 @@ pub async fn file(State(state): State<AppState>, Path(path): Path<String>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn the_console_policy_allows_its_bootstrap_by_hash_and_forbids_framing() {
-        let console = ConsoleAssets {
+        let console = ConsoleAssets(AppFiles {
             files: HashMap::new(),
             inline_script_hashes: vec!["'sha256-abc'".into()],
-        };
+        });
         assert_eq!(
             console.csp(),
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-abc'; \
