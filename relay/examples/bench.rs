@@ -76,11 +76,16 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut rows = sizes(Path::new(&args[1]), Path::new(&args[2]))?;
     let dir = tempfile::tempdir()?;
-    let mut relay = Relay::start(&relay_binary, dir.path()).await?;
+    // The Chromium run's host page lives on its own origin, which the workstream must allow.
+    let host = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let host_origin = format!("http://{}", host.local_addr()?);
+    let widget_dist = std::fs::canonicalize(&args[1])?;
+    let mut relay = Relay::start(&relay_binary, dir.path(), &host_origin, &widget_dist).await?;
     rows.push(idle_memory(&relay, scale.idle_sockets).await?);
     rows.extend(delivery_latency(&relay, scale.latency_seconds).await?);
     rows.extend(throughput(&relay, scale.throughput_clients, scale.throughput_each).await?);
     rows.push(reconnect_storm(&relay, scale.storm_clients).await?);
+    rows.push(open_to_first_message(&relay, host).await?);
     relay.stop().await;
     rows.push(history_latency(&relay_binary, dir.path(), scale.history_rows).await?);
     print_table(&rows);
@@ -150,7 +155,12 @@ struct Relay {
 }
 
 impl Relay {
-    async fn start(binary: &Path, dir: &Path) -> anyhow::Result<Self> {
+    async fn start(
+        binary: &Path,
+        dir: &Path,
+        host_origin: &str,
+        widget_dist: &Path,
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -165,6 +175,7 @@ impl Relay {
 [server]
 listen = "127.0.0.1:{port}"
 database_url = "sqlite://{db}"
+widget_dir = "{widget}"
 message_burst = 1000000
 max_sockets_per_ip = 100000
 
@@ -178,7 +189,7 @@ public_key_file = "{key}"
 id = "support"
 mode = "persistent"
 auth = "shop"
-allowed_origins = ["https://shop.test"]
+allowed_origins = ["https://shop.test", "{host_origin}"]
 
 [[agent]]
 id = "anna"
@@ -188,6 +199,7 @@ capacity = 1000000
 workstreams = ["support"]
 "#,
                 db = dir.join("tetap.db").display(),
+                widget = widget_dist.display(),
                 key = keys.join("shop-rsa-public.pem").display(),
             ),
         )?;
@@ -701,6 +713,106 @@ async fn history_latency(binary: &Path, dir: &Path, rows: usize) -> anyhow::Resu
         &format!("last-50 history over HTTP on {rows} stored messages (p50 / p99)"),
         format!("{} / {} ms", ms(p50), ms(p99)),
         "p99 ≤ 5 ms",
+        String::new(),
+    ))
+}
+
+/// In real Chromium: from clicking the launcher on a host page (another origin) to the newest
+/// message of the customer's conversation rendered in the widget. The median of five page loads.
+async fn open_to_first_message(
+    relay: &Relay,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<Row> {
+    use fantoccini::{ClientBuilder, Locator};
+    let customer_token = token("chromium-customer");
+    let (mut socket, _) = customer(&relay.ws(), &customer_token, None).await?;
+    send(
+        &mut socket,
+        &ClientFrame::Send {
+            client_id: "seed".into(),
+            text: "first-message-probe".into(),
+        },
+    )
+    .await?;
+    while !matches!(next(&mut socket).await?, ServerFrame::Ack { .. }) {}
+    // The host page: its own origin, the real script tag, a token provider returning a Promise.
+    let host = format!("http://{}", listener.local_addr()?);
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head><body>
+<script>window.shop = {{ getToken: function () {{ return Promise.resolve({token}); }} }};</script>
+<script src="http://127.0.0.1:{port}/tetap.js" data-workstream="support" data-auth="shop.getToken" async></script>
+</body></html>"#,
+        token = serde_json::Value::String(customer_token),
+        port = relay.port,
+    );
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || async move { axum::response::Html(page) }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = BufReader::new(driver.stdout.take().expect("stdout")).lines();
+    while let Some(line) = lines.next_line().await? {
+        if line.contains("started successfully") {
+            break;
+        }
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let profile = tempfile::tempdir()?;
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", format!("--user-data-dir={}", profile.path().display()),
+        ]}),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await?;
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        client.goto(&host).await?;
+        let launcher = client
+            .wait()
+            .for_element(Locator::Css("button[aria-expanded]"))
+            .await?;
+        let started = Instant::now();
+        launcher.click().await?;
+        client
+            .wait()
+            .for_element(Locator::Css("iframe"))
+            .await?
+            .enter_frame()
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath(
+                "//*[contains(@class, 'tetap-text') and text()='first-message-probe']",
+            ))
+            .await?;
+        samples.push(started.elapsed());
+        client.enter_parent_frame().await?;
+    }
+    client.close().await?;
+    samples.sort();
+    Ok(row(
+        "open to first message rendered, Chromium (median of 5)",
+        format!("{} ms", ms(samples[samples.len() / 2])),
+        "",
         String::new(),
     ))
 }
