@@ -281,7 +281,10 @@ pub async fn read(
     let row = readable_conversation(&state, &agent, &ConversationId(id)).await?;
     let seq = request.seq.min(row.last_seq);
     if seq > row.agent_read_seq {
-        state.store.mark_agent_read(&row.id, seq).await?;
+        state
+            .store
+            .mark_read(&row.id, crate::store::Reader::Agent, seq)
+            .await?;
         let frame = ServerFrame::Read {
             conversation: row.id.clone(),
             seq,

@@ -210,7 +210,11 @@ async fn customer_read(
     if seq <= row.customer_read_seq {
         return None;
     }
-    if let Err(error) = state.store.mark_customer_read(conversation, seq).await {
+    if let Err(error) = state
+        .store
+        .mark_read(conversation, crate::store::Reader::Customer, seq)
+        .await
+    {
         return Some(internal(error));
     }
     let event = AgentEvent::Read {

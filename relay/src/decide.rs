@@ -176,7 +176,8 @@ pub async fn agent_message(
         name: Some(agent.name.clone()),
     };
     let message = tx.insert_message(id, &author, None, &new).await?;
-    tx.mark_agent_read(id, message.seq).await?;
+    tx.mark_read(id, crate::store::Reader::Agent, message.seq)
+        .await?;
     decision.messages.push(message.clone());
     decision.after = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
     tx.commit().await?;

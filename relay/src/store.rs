@@ -12,7 +12,7 @@ mod timers;
 mod writer;
 
 pub use conversations::{ConversationRow, CustomerIdentity, NewConversation, SavedState};
-pub use messages::{MessageAuthorRow, NewMessage};
+pub use messages::{MessageAuthorRow, NewMessage, Reader};
 pub use timers::DueTimer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -79,25 +79,15 @@ impl Store {
         Ok(StoreTx(self.writer.begin().await?))
     }
 
-    /// Marks the customer's read position in one short transaction.
-    pub async fn mark_customer_read(
+    /// Moves `reader`'s read mark in one short transaction.
+    pub async fn mark_read(
         &self,
         conversation: &tetap_shared::ConversationId,
+        reader: Reader,
         seq: u64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        tx.mark_customer_read(conversation, seq).await?;
-        tx.commit().await
-    }
-
-    /// Marks the agent side's read position in one short transaction.
-    pub async fn mark_agent_read(
-        &self,
-        conversation: &tetap_shared::ConversationId,
-        seq: u64,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.mark_agent_read(conversation, seq).await?;
+        tx.mark_read(conversation, reader, seq).await?;
         tx.commit().await
     }
 

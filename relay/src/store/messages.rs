@@ -205,39 +205,37 @@ impl StoreTx {
         Ok(message)
     }
 
-    /// Marks everything up to `seq` as read by the customer.
-    pub async fn mark_customer_read(
+    /// Marks everything up to `seq` (at most the last message) as read by `reader`.
+    pub async fn mark_read(
         &mut self,
         conversation: &ConversationId,
+        reader: Reader,
         seq: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE conversations SET customer_read_seq = max(customer_read_seq, min(?, last_seq)) \
-             WHERE id = ?",
-        )
-        .bind(to_i64(seq))
-        .bind(&conversation.0)
-        .execute(self.conn())
-        .await?;
+        let sql = match reader {
+            Reader::Customer => {
+                "UPDATE conversations SET customer_read_seq = \
+                 max(customer_read_seq, min(?, last_seq)) WHERE id = ?"
+            }
+            Reader::Agent => {
+                "UPDATE conversations SET agent_read_seq = max(agent_read_seq, min(?, last_seq)) \
+                 WHERE id = ?"
+            }
+        };
+        sqlx::query(sql)
+            .bind(to_i64(seq))
+            .bind(&conversation.0)
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
+}
 
-    /// Marks everything up to `seq` as read by the agent side.
-    pub async fn mark_agent_read(
-        &mut self,
-        conversation: &ConversationId,
-        seq: u64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE conversations SET agent_read_seq = max(agent_read_seq, min(?, last_seq)) \
-             WHERE id = ?",
-        )
-        .bind(to_i64(seq))
-        .bind(&conversation.0)
-        .execute(self.conn())
-        .await?;
-        Ok(())
-    }
+/// Which side's read mark moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    Customer,
+    Agent,
 }
 
 #[derive(FromRow)]
