@@ -69,13 +69,7 @@ pub fn publish(state: &AppState, decision: &Decision) {
 /// every agent of its workstream.
 pub fn to_agents(state: &AppState, row: &ConversationRow, event: AgentEvent) {
     let agents: Vec<&str> = match (&row.agent_id, row.state) {
-        (_, ConversationState::Open) => state
-            .config
-            .agents
-            .iter()
-            .filter(|a| a.workstreams.contains(&row.workstream))
-            .map(|a| a.id.as_str())
-            .collect(),
+        (_, ConversationState::Open) => workstream_agents(state, &row.workstream).collect(),
         (Some(agent), _) => vec![agent.as_str()],
         (None, _) => Vec::new(),
     };
@@ -95,14 +89,20 @@ fn recipients(state: &AppState, decision: &Decision) -> BTreeSet<String> {
         .collect();
     let queued = |s: ConversationState| s == ConversationState::Open;
     if decision.started || queued(before.state) || queued(after.state) {
-        agents.extend(
-            state
-                .config
-                .agents
-                .iter()
-                .filter(|a| a.workstreams.contains(&after.workstream))
-                .map(|a| a.id.clone()),
-        );
+        agents.extend(workstream_agents(state, &after.workstream).map(str::to_owned));
     }
     agents
+}
+
+/// The agents of a workstream: who sees its queue.
+fn workstream_agents<'a>(
+    state: &'a AppState,
+    workstream: &'a str,
+) -> impl Iterator<Item = &'a str> {
+    state
+        .config
+        .agents
+        .iter()
+        .filter(move |a| a.workstreams.iter().any(|w| w == workstream))
+        .map(|a| a.id.as_str())
 }
