@@ -4,10 +4,11 @@
 
 use crate::agent_session::SignedInAgent;
 use crate::error::AppError;
+use crate::heartbeat::{Beat, CLOSE_IDLE, Heartbeat};
 use crate::origin::is_same_origin_or_absent;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use tetap_shared::AgentEvent;
@@ -32,16 +33,42 @@ pub async fn upgrade(
         .into_response();
     }
     let agent_id = agent.agent.id;
-    ws.read_buffer_size(4 * 1024)
+    // Counted from before the 101 answer, so a client that has its stream is already counted;
+    // dropped with the callback when the upgrade never completes.
+    let open = state.metrics.agent_event_stream();
+    // Counted from the upgrade, so the first ping's time is fixed before the client sees 101.
+    let heartbeat = Heartbeat::new(state.socket_clock.now());
+    ws.read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(4 * 1024)
-        .on_upgrade(move |socket| stream(state, socket, agent_id))
+        .on_upgrade(move |socket| async move {
+            stream(state, socket, agent_id, heartbeat).await;
+            drop(open);
+        })
 }
 
-async fn stream(state: AppState, mut socket: WebSocket, agent_id: String) {
+async fn stream(
+    state: AppState,
+    mut socket: WebSocket,
+    agent_id: String,
+    mut heartbeat: Heartbeat,
+) {
     let mut events = state.hub.subscribe_agent(&agent_id);
     loop {
         tokio::select! {
+            () = state.socket_clock.sleep_until(heartbeat.due()) => match heartbeat.beat(state.socket_clock.now()) {
+                Beat::GiveUp => {
+                    let close = CloseFrame { code: CLOSE_IDLE, reason: "no answer to ping".into() };
+                    let _ = socket.send(WsMessage::Close(Some(close))).await;
+                    break;
+                }
+                Beat::Ping => {
+                    if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
+                Beat::Wait => {}
+            },
             event = events.recv() => match event {
                 Ok(event) => {
                     let text = serde_json::to_string(&*event).unwrap_or_default();
@@ -54,7 +81,7 @@ async fn stream(state: AppState, mut socket: WebSocket, agent_id: String) {
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heartbeat.heard(state.socket_clock.now()),
             },
         }
     }

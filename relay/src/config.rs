@@ -47,6 +47,36 @@ pub struct ServerConfig {
     /// How long an agent's sign-in lasts.
     #[serde(default = "default_session_lifetime", with = "duration_text")]
     pub agent_session_lifetime: Duration,
+    /// Serves `/metrics` on this address instead of on `listen` (kept off the public network).
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// How the relay writes its logs.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// `server.log_format`: `text` for people, `json` (one object a line) for log collectors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl TryFrom<String> for LogFormat {
+    type Error = String;
+
+    // By hand rather than derived, so the message names the key and every accepted value.
+    fn try_from(value: String) -> Result<Self, String> {
+        match value.as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(format!(
+                "server.log_format: \"{value}\" is not a log format; use \"text\" or \"json\""
+            )),
+        }
+    }
 }
 
 /// `[[auth]]`: how the customers of one site are authenticated.
@@ -387,6 +417,8 @@ fn default_server() -> ServerConfig {
         message_burst: default_message_burst(),
         messages_per_second: default_messages_per_second(),
         agent_session_lifetime: default_session_lifetime(),
+        metrics_listen: None,
+        log_format: LogFormat::default(),
     }
 }
 fn default_message_burst() -> u32 {

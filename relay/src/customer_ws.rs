@@ -8,6 +8,7 @@ use crate::customer_token::VerifiedCustomer;
 use crate::decide::{self, CustomerWrite, DecideError, Decision, Written};
 use crate::error::AppError;
 use crate::fanout;
+use crate::heartbeat::{Beat, CLOSE_IDLE, Heartbeat};
 use crate::origin::is_same_origin_or_absent;
 use crate::secret::Secret;
 use crate::state::AppState;
@@ -67,12 +68,13 @@ pub async fn upgrade(
         .into_response();
     };
     // Small buffers keep an idle socket cheap (tungstenite reads 128 KiB at a time by default).
-    ws.read_buffer_size(4 * 1024)
+    ws.read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |mut socket| async move {
-            session(state, &mut socket).await;
+            let metrics = state.metrics.clone();
+            crate::metrics::customer_socket(metrics, session(state, &mut socket)).await;
             drop(slot);
             drop(socket);
         })
@@ -93,20 +95,21 @@ struct Customer {
 /// One customer socket from hello to goodbye. Borrowing the socket lets the caller release the
 /// connection slot before the socket (and so the client's view of it) closes.
 async fn session(state: AppState, socket: &mut WebSocket) {
-    let Some((mut customer, resume)) = hello(&state, socket).await else {
+    let Some((mut customer, resume)) = Box::pin(hello(&state, socket)).await else {
         return;
     };
+    let mut heartbeat = Heartbeat::new(state.socket_clock.now());
     // Subscribe before reading the store, so nothing committed in between is missed; the
     // widget drops what it already has by `seq`.
     let mut events = state.hub.subscribe_customer(&customer.identity);
-    if let Err(error) = greet(&state, socket, &customer, resume).await {
+    if let Err(error) = Box::pin(greet(&state, socket, &customer, resume)).await {
         tracing::debug!(%error, "customer socket ended during greeting");
         drop(events);
         state.hub.release_customer(&customer.identity);
         return;
     }
     // R11: a live customer who reconnects within the grace keeps the conversation.
-    customer_event(&state, &customer, Event::CustomerBack).await;
+    Box::pin(customer_event(&state, &customer, Event::CustomerBack)).await;
     loop {
         // A socket whose token expired is asked for a fresh one, then closed if none comes.
         let expiry = customer.verified.expires_at;
@@ -115,6 +118,20 @@ async fn session(state: AppState, socket: &mut WebSocket) {
             None => expiry,
         };
         tokio::select! {
+            () = state.socket_clock.sleep_until(heartbeat.due()) => {
+                match heartbeat.beat(state.socket_clock.now()) {
+                    Beat::GiveUp => {
+                        close(socket, CLOSE_IDLE, "no answer to ping").await;
+                        break;
+                    }
+                    Beat::Ping => {
+                        if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Beat::Wait => {}
+                }
+            }
             () = state.clock.sleep_until(deadline) => {
                 if customer.verified.expires_at > state.clock.now() {
                     continue;
@@ -132,22 +149,30 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                     break;
                 }
             }
-            incoming = socket.recv() => match incoming {
-                Some(Ok(WsMessage::Text(text))) => {
-                    match handle_frame(&state, socket, &mut customer, text.as_str()).await {
-                        Ok(true) => {}
-                        Ok(false) | Err(_) => break,
+            incoming = socket.recv() => {
+                let Some(Ok(incoming)) = incoming else { break };
+                heartbeat.heard(state.socket_clock.now());
+                match incoming {
+                    WsMessage::Text(text) => {
+                        // Boxed: the idle session future stays small; a frame's work is brief.
+                        let frame = text.as_str();
+                        let handled = Box::pin(handle_frame(&state, socket, &mut customer, frame));
+                        match handled.await {
+                            Ok(true) => {}
+                            Ok(false) | Err(_) => break,
+                        }
                     }
-                }
-                Some(Ok(WsMessage::Binary(_))) => {
-                    let refusal = ServerFrame::error(ErrorCode::BadFrame, "frames are JSON text");
-                    if send(socket, &refusal).await.is_err() {
-                        break;
+                    WsMessage::Binary(_) => {
+                        let refusal =
+                            ServerFrame::error(ErrorCode::BadFrame, "frames are JSON text");
+                        if send(socket, &refusal).await.is_err() {
+                            break;
+                        }
                     }
+                    WsMessage::Ping(_) | WsMessage::Pong(_) => {}
+                    WsMessage::Close(_) => break,
                 }
-                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
-                Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
-            },
+            }
             event = events.recv() => match event {
                 Ok(frame) => {
                     if send(socket, &frame).await.is_err() {
@@ -166,7 +191,7 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     if state.hub.customer_sockets(&customer.identity) == 0 {
         state.hub.release_customer(&customer.identity);
         // R11: the last socket is gone; a live conversation starts its reconnect grace.
-        customer_event(&state, &customer, Event::CustomerLeft).await;
+        Box::pin(customer_event(&state, &customer, Event::CustomerLeft)).await;
     }
 }
 
@@ -728,6 +753,7 @@ fn internal(error: crate::store::StoreError) -> ServerFrame {
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::Error> {
+    crate::metrics::frame_sent(frame);
     socket.send(WsMessage::Text(frame.encode().into())).await
 }
 

@@ -136,7 +136,7 @@ pub async fn customer_message(
     let mut decision = commit_transition(state, &mut tx, row, transition).await?;
     decision.messages.insert(0, message.clone());
     decision.started = started;
-    tx.commit().await?;
+    commit(state, tx, &decision.messages).await?;
     Ok(Written::Committed {
         decision: Box::new(decision),
         message,
@@ -180,7 +180,7 @@ pub async fn agent_message(
         .await?;
     decision.messages.push(message.clone());
     decision.after = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
-    tx.commit().await?;
+    commit(state, tx, &decision.messages).await?;
     Ok(Written::Committed {
         decision: Box::new(decision),
         message,
@@ -270,7 +270,7 @@ pub async fn timer_due(
     // The timer row is gone either way: commit even when the rule changes nothing.
     let transition = rules::apply(&facts(state, &row), &Event::TimerDue(timer))?;
     let decision = commit_transition(state, &mut tx, row, transition).await?;
-    tx.commit().await?;
+    commit(state, tx, &decision.messages).await?;
     Ok(Some(decision))
 }
 
@@ -288,7 +288,7 @@ async fn decide_and_commit(
         return Ok(None);
     }
     let decision = commit_transition(state, &mut tx, row, transition).await?;
-    tx.commit().await?;
+    commit(state, tx, &decision.messages).await?;
     Ok(Some(decision))
 }
 
@@ -313,8 +313,16 @@ pub async fn notices(
                 .await?,
         );
     }
-    tx.commit().await?;
+    commit(state, tx, &messages).await?;
     Ok(messages)
+}
+
+/// Commits `tx`, then counts the `messages` it made durable and how long the write took.
+async fn commit(state: &AppState, tx: StoreTx, messages: &[Message]) -> Result<(), StoreError> {
+    let begun = tx.begun();
+    tx.commit().await?;
+    state.metrics.messages_committed(messages, begun.elapsed());
+    Ok(())
 }
 
 /// The facts the rules see: the stored conversation plus its workstream's settings.

@@ -58,7 +58,12 @@ impl From<crate::store::StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = Json(json!({ "error": self.code, "message": self.message }));
-        (self.status, body).into_response()
+        let mut response = (self.status, body).into_response();
+        // For `/metrics`: the refusal layer counts it by code.
+        response
+            .extensions_mut()
+            .insert(crate::metrics::Refusal(self.code));
+        response
     }
 }
 

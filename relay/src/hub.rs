@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use tetap_shared::{AgentEvent, ServerFrame};
 use tokio::sync::broadcast;
 
-/// Frames queued per subscriber before a slow socket is dropped.
-const BACKLOG: usize = 256;
+/// Frames queued per subscriber before a slow socket is dropped (and resumes from the store).
+/// Every slot is allocated up front, per customer, so it stays small.
+const BACKLOG: usize = 32;
 
 /// Channels by key; a key's channel lives while it has subscribers.
 struct Topics<K, T>(Mutex<HashMap<K, broadcast::Sender<Arc<T>>>>);

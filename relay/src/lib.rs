@@ -18,8 +18,10 @@ pub mod decide;
 pub mod demo;
 pub mod error;
 pub mod fanout;
+pub mod heartbeat;
 pub mod hub;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod origin;
 pub mod routing;
@@ -66,17 +68,21 @@ pub enum StartError {
     Assets(std::io::Error),
     #[error("serving: {0}")]
     Serve(std::io::Error),
+    #[error("binding server.metrics_listen {0}: {1}")]
+    MetricsListen(SocketAddr, std::io::Error),
 }
 
 /// Builds the shared state: opens the store, loads keys and assets.
 pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
-    let store = store::Store::open(&config.server.database_url).await?;
+    let metrics = metrics::Metrics::new();
+    let store = store::Store::open_observed(&config.server.database_url, metrics.clone()).await?;
     let verifier = customer_token::CustomerVerifier::load(&config)?;
     let assets = assets::Assets::load(&config).map_err(StartError::Assets)?;
     let limits = limits::Limits::new(&config.server);
     Ok(AppState {
         config: Arc::new(config),
         store,
+        socket_clock: clock.clone(),
         clock,
         hub: hub::Hub::default(),
         verifier,
@@ -87,6 +93,7 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
         wake: state::Wake::default(),
         limits,
         routing_lock: Arc::default(),
+        metrics,
     })
 }
 
@@ -111,7 +118,7 @@ impl Drop for Background {
     }
 }
 
-/// Every route of the relay.
+/// Every route of the relay; `/metrics` too unless `server.metrics_listen` moves it elsewhere.
 pub fn app(state: AppState) -> Router {
     let agent = Router::new()
         .route("/login", post(agent_session::login))
@@ -141,9 +148,19 @@ pub fn app(state: AppState) -> Router {
         .route("/console/{*path}", get(console::file))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }));
+    let router = if state.config.server.metrics_listen.is_none() {
+        router.route("/metrics", get(metrics::scrape))
+    } else {
+        router
+    };
     #[cfg(feature = "demo")]
     let router = router.merge(demo::routes());
     router
+        // Innermost, so it sees each error response as its handler made it.
+        .layer(axum::middleware::map_response_with_state(
+            state.metrics.clone(),
+            metrics::count_refusals,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -162,9 +179,38 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the relay on `listener` until `shutdown` resolves, then drains open requests.
+/// `/metrics` alone, for the `server.metrics_listen` address.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the relay on `listener` until `shutdown` resolves, then drains open requests; binds
+/// `server.metrics_listen` for `/metrics` when it is set.
 pub async fn run(
     listener: TcpListener,
+    config: Config,
+    clock: SharedClock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let metrics_listener = match config.server.metrics_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .map_err(|e| StartError::MetricsListen(address, e))?,
+        ),
+        None => None,
+    };
+    run_with_metrics_listener(listener, metrics_listener, config, clock, shutdown).await
+}
+
+/// Like [`run`], with `/metrics` served on `metrics_listener`, already bound for
+/// `server.metrics_listen` (tests bind port 0 and need to know the port).
+pub async fn run_with_metrics_listener(
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     config: Config,
     clock: SharedClock,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -172,11 +218,36 @@ pub async fn run(
     let state = state(config, clock).await?;
     let store = state.store.clone();
     let background = Background::start(&state);
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics_server = match metrics_listener {
+        Some(metrics_listener) => {
+            let address = metrics_listener.local_addr().map_err(StartError::Serve)?;
+            tracing::info!(%address, "metrics listening");
+            let service = metrics_app(state.clone());
+            Some(tokio::spawn(
+                axum::serve(metrics_listener, service)
+                    .with_graceful_shutdown(async {
+                        let _ = metrics_stopped.await;
+                    })
+                    .into_future(),
+            ))
+        }
+        None => None,
+    };
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(StartError::Serve)?;
+        .map_err(StartError::Serve);
+    // Metrics stay up while the relay drains, then stop with it.
+    let _ = stop_metrics.send(());
+    if let Some(metrics_server) = metrics_server {
+        match metrics_server.await {
+            Ok(result) => result.map_err(StartError::Serve)?,
+            Err(error) => tracing::error!(%error, "metrics server task failed"),
+        }
+    }
+    served?;
     drop(background);
     store.close().await;
     Ok(())

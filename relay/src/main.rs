@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tetap_relay::clock::SystemClock;
-use tetap_relay::config::Config;
+use tetap_relay::config::{Config, LogFormat};
 
 #[derive(Parser)]
 #[command(
@@ -75,13 +75,24 @@ fn hash_password() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(cli: &Cli) -> anyhow::Result<()> {
+/// Logs to standard output in `format`, filtered by `RUST_LOG` when it is set.
+fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(tetap_relay::secret::quiet_frame_logs(filter))
-        .init();
+    let logs =
+        tracing_subscriber::fmt().with_env_filter(tetap_relay::secret::quiet_frame_logs(filter));
+    match format {
+        LogFormat::Text => logs.init(),
+        // The event's fields at the top level, so a collector indexes `message`, `address`…
+        // without unwrapping a nested object; never colour codes inside the JSON strings.
+        LogFormat::Json => logs.with_ansi(false).json().flatten_event(true).init(),
+    }
+}
+
+fn serve(cli: &Cli) -> anyhow::Result<()> {
+    // The configuration first: it says how to log (a configuration error goes to stderr as is).
     let config = load(cli)?;
+    init_logs(config.server.log_format);
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.server.listen)

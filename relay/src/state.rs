@@ -19,6 +19,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub clock: SharedClock,
+    /// Time for socket liveness (pings, idle timeouts): the system clock, like `clock`, in
+    /// production. Tests move the two apart, so jumping days of conversation time does not
+    /// also time out every open socket.
+    pub socket_clock: SharedClock,
     pub hub: Hub,
     pub verifier: CustomerVerifier,
     pub assets: Arc<Assets>,
@@ -27,6 +31,8 @@ pub struct AppState {
     pub limits: crate::limits::Limits,
     /// One routing pass at a time, so two passes never hand out the same free capacity.
     pub routing_lock: Arc<tokio::sync::Mutex<()>>,
+    /// This relay's own metrics registry (`/metrics`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Wakes the background tasks when something they wait for changed.

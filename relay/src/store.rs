@@ -18,7 +18,7 @@ pub use timers::DueTimer;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Pool, Sqlite, SqliteConnection};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use writer::{WriteGuard, Writer};
 
 /// What went wrong in the store. Never shown to clients.
@@ -44,8 +44,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and runs the migrations.
+    /// Opens (creating if needed) the database and runs the migrations; its commits are counted
+    /// in metrics nobody scrapes (tools and tests that need only the store).
     pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+        Self::open_observed(database_url, crate::metrics::Metrics::new()).await
+    }
+
+    /// Like [`Store::open`], counting the writer's commits in `metrics`.
+    pub async fn open_observed(
+        database_url: &str,
+        metrics: crate::metrics::Metrics,
+    ) -> Result<Self, StoreError> {
         if !database_url.starts_with("sqlite:") {
             return Err(StoreError::UnsupportedUrl);
         }
@@ -65,7 +74,7 @@ impl Store {
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut writer)
             .await?;
-        let writer = Writer::new(writer);
+        let writer = Writer::new(writer, metrics);
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -76,7 +85,12 @@ impl Store {
     /// Starts a write transaction. Commits are serialised by the single writer connection, so
     /// what a transaction reads stays true until it commits.
     pub async fn begin(&self) -> Result<StoreTx, StoreError> {
-        Ok(StoreTx(self.writer.begin().await?))
+        // Taken before waiting for the writer: queueing behind other writes is part of latency.
+        let begun = Instant::now();
+        Ok(StoreTx {
+            write: self.writer.begin().await?,
+            begun,
+        })
     }
 
     /// Moves `reader`'s read mark in one short transaction.
@@ -104,17 +118,25 @@ impl Store {
 }
 
 /// A write transaction: read, decide, write, then `commit`. Dropped without commit, it rolls back.
-pub struct StoreTx(WriteGuard);
+pub struct StoreTx {
+    write: WriteGuard,
+    begun: Instant,
+}
 
 impl StoreTx {
     /// Makes everything written in the transaction durable; returns once it is on disk.
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.0.release().await
+        self.write.release().await
+    }
+
+    /// When [`Store::begin`] was called, for the commit latency metric.
+    pub fn begun(&self) -> Instant {
+        self.begun
     }
 
     /// The writer connection, inside this transaction.
     pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
-        self.0.conn()
+        self.write.conn()
     }
 }
 

@@ -7,11 +7,14 @@ mod relay {
     pub mod console_browser;
     pub mod customer_socket;
     pub mod faults;
+    pub mod faults_network;
+    pub mod heartbeat;
     pub mod identity;
     pub mod identity_browser;
     pub mod identity_fixtures;
     pub mod jwks_url;
     pub mod limits;
+    pub mod metrics;
     pub mod rules;
     pub mod support;
     pub mod visitors;

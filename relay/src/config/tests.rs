@@ -221,3 +221,51 @@ fn the_visitor_issuer_is_reserved_for_the_relay() {
         "{error}"
     );
 }
+
+#[test]
+fn logs_are_text_unless_json_is_asked_for() {
+    let config = parse(&full_example()).expect("valid");
+    assert_eq!(config.server.log_format, LogFormat::Text);
+    let text = full_example().replace("[server]\n", "[server]\nlog_format = \"json\"\n");
+    let config = parse(&text).expect("valid");
+    assert_eq!(config.server.log_format, LogFormat::Json);
+    let text = full_example().replace("[server]\n", "[server]\nlog_format = \"text\"\n");
+    assert_eq!(
+        parse(&text).expect("valid").server.log_format,
+        LogFormat::Text
+    );
+}
+
+#[test]
+fn a_log_format_other_than_text_or_json_is_named_with_its_file_and_key() {
+    for bad in ["xml", "JSON", ""] {
+        let text =
+            full_example().replace("[server]\n", &format!("[server]\nlog_format = \"{bad}\"\n"));
+        let error = parse(&text).expect_err("refused").to_string();
+        assert!(error.starts_with("/etc/tetap/tetap.toml: "), "{error}");
+        assert!(
+            error.contains(&format!(
+                "server.log_format: \"{bad}\" is not a log format; use \"text\" or \"json\""
+            )),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn metrics_stay_on_the_main_listener_unless_metrics_listen_names_an_address() {
+    let config = parse(&full_example()).expect("valid");
+    assert_eq!(config.server.metrics_listen, None);
+    let text = full_example().replace(
+        "[server]\n",
+        "[server]\nmetrics_listen = \"127.0.0.1:9100\"\n",
+    );
+    let config = parse(&text).expect("valid");
+    assert_eq!(
+        config.server.metrics_listen,
+        Some(SocketAddr::from(([127, 0, 0, 1], 9100)))
+    );
+    let text = full_example().replace("[server]\n", "[server]\nmetrics_listen = \"localhost\"\n");
+    let error = parse(&text).expect_err("refused").to_string();
+    assert!(error.contains("metrics_listen"), "{error}");
+}

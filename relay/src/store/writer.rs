@@ -24,6 +24,8 @@ pub(super) struct WriterState {
     /// Commits so far, and writes they carried (the batching, for metrics and tests).
     commits: u64,
     writes: u64,
+    /// The relay's metrics, told of every commit.
+    metrics: crate::metrics::Metrics,
 }
 
 /// The handle every write goes through; cheap to clone.
@@ -46,7 +48,7 @@ pub(super) struct WriteGuard {
 }
 
 impl Writer {
-    pub(super) fn new(conn: SqliteConnection) -> Self {
+    pub(super) fn new(conn: SqliteConnection, metrics: crate::metrics::Metrics) -> Self {
         Self {
             state: Arc::new(Mutex::new(WriterState {
                 conn,
@@ -55,6 +57,7 @@ impl Writer {
                 batch: Vec::new(),
                 commits: 0,
                 writes: 0,
+                metrics,
             })),
             waiting: Arc::default(),
         }
@@ -140,6 +143,7 @@ impl WriterState {
         self.open = false;
         self.commits += 1;
         self.writes += self.batch.len() as u64;
+        self.metrics.committed_batch(self.batch.len());
         for waiter in self.batch.drain(..) {
             let _ = waiter.send(outcome.clone());
         }

@@ -2,11 +2,15 @@
 //! SIGKILL mid-stream (twice, each after a given number of acknowledgements) and SIGTERM. After
 //! the clients' idempotent resends, every acknowledged message is stored exactly once and in
 //! order, and every client's view equals the store.
+//!
+//! The relay process, the customers and the final check are shared with `faults_network`, which
+//! cuts the network instead of killing the relay.
 
 use super::support::{ANNA_PASSWORD, fixture, sign};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -15,6 +19,7 @@ use tetap_shared::frames::{ClientFrame, Cursor, PROTOCOL_VERSION, ServerFrame};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const CUSTOMERS: usize = 20;
@@ -22,17 +27,17 @@ const MESSAGES_EACH: usize = 50;
 /// Kills happen after this many acknowledgements in total.
 const KILL_AFTER_ACKS: [usize; 2] = [300, 650];
 /// Longest any single step may take before the test fails.
-const STEP: Duration = Duration::from_secs(60);
+pub(super) const STEP: Duration = Duration::from_secs(60);
 
 /// The relay as a child process on a fixed port, restartable over the same database.
-struct RelayProcess {
+pub(super) struct RelayProcess {
     config: std::path::PathBuf,
     port: u16,
     child: Option<Child>,
 }
 
 impl RelayProcess {
-    fn new(dir: &Path) -> Self {
+    pub(super) fn new(dir: &Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -77,7 +82,7 @@ workstreams = ["support"]
     }
 
     /// Starts the relay and waits until it says it listens.
-    async fn start(&mut self) {
+    pub(super) async fn start(&mut self) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tetap-relay"))
             .arg("--config")
             .arg(&self.config)
@@ -127,13 +132,22 @@ workstreams = ["support"]
             .expect("exit status")
     }
 
-    fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}/v1/customer/ws", self.port)
+    pub(super) fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    pub(super) fn ws_url(&self) -> String {
+        customer_ws_url(self.addr())
     }
 
     fn http(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
+}
+
+/// The customer WebSocket endpoint of a relay (or of a proxy in front of one) at `addr`.
+pub(super) fn customer_ws_url(addr: SocketAddr) -> String {
+    format!("ws://{addr}/v1/customer/ws")
 }
 
 fn token(sub: &str) -> String {
@@ -144,6 +158,59 @@ fn token(sub: &str) -> String {
     )
 }
 
+/// What one customer ends with: its conversation and the message ids it saw, by `seq`.
+pub(super) type Outcome = (String, BTreeMap<u64, String>);
+
+/// The customers of a fault test, all writing at once, and their acknowledgements so far.
+pub(super) struct Customers {
+    tasks: Vec<JoinHandle<Outcome>>,
+    acks: Arc<watch::Sender<usize>>,
+}
+
+impl Customers {
+    /// Starts [`CUSTOMERS`] customers on `url`. A customer that cannot connect at all waits for
+    /// `generation` to move (a restarted relay is up) before it tries again.
+    pub(super) fn spawn(url: &str, generation: &watch::Receiver<u64>) -> Self {
+        let acks = Arc::new(watch::Sender::new(0usize));
+        let tasks = (0..CUSTOMERS)
+            .map(|i| {
+                tokio::spawn(customer(
+                    i,
+                    url.to_owned(),
+                    generation.clone(),
+                    acks.clone(),
+                ))
+            })
+            .collect();
+        Self { tasks, acks }
+    }
+
+    /// Returns once the customers together hold `threshold` acknowledgements: faults are placed
+    /// by progress, never by timers.
+    pub(super) async fn wait_for_acks(&self, threshold: usize) {
+        let mut count = self.acks.subscribe();
+        tokio::time::timeout(STEP, count.wait_for(|n| *n >= threshold))
+            .await
+            .unwrap_or_else(|_| panic!("acknowledgements stalled before {threshold}"))
+            .expect("the counter lives in self");
+    }
+
+    /// Waits (bounded) for every customer to finish; each has then had every one of its
+    /// messages acknowledged.
+    pub(super) async fn finish(self) -> Vec<Outcome> {
+        let mut outcomes = Vec::new();
+        for task in self.tasks {
+            let outcome = tokio::time::timeout(STEP, task)
+                .await
+                .expect("the customer finishes")
+                .expect("customer");
+            outcomes.push(outcome);
+        }
+        assert_eq!(*self.acks.borrow(), CUSTOMERS * MESSAGES_EACH);
+        outcomes
+    }
+}
+
 /// One customer: sends its messages one after another, resending the unacknowledged one after
 /// every reconnect, and keeps the messages it has seen by `seq`.
 async fn customer(
@@ -151,7 +218,7 @@ async fn customer(
     url: String,
     mut generation: watch::Receiver<u64>,
     acks: Arc<watch::Sender<usize>>,
-) -> (String, BTreeMap<u64, String>) {
+) -> Outcome {
     let sub = format!("customer-{index}");
     let mut seen: BTreeMap<u64, String> = BTreeMap::new();
     let mut conversation: Option<String> = None;
@@ -318,40 +385,8 @@ async fn stored(relay: &RelayProcess, http: &reqwest::Client, token: &str, id: &
     all
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_messages_survive_two_sigkills_exactly_once_and_in_order() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut relay = RelayProcess::new(dir.path());
-    relay.start().await;
-    let (generation_tx, generation) = watch::channel(0u64);
-    let acks = Arc::new(watch::Sender::new(0usize));
-    let clients: Vec<_> = (0..CUSTOMERS)
-        .map(|i| {
-            tokio::spawn(customer(
-                i,
-                relay.ws_url(),
-                generation.clone(),
-                acks.clone(),
-            ))
-        })
-        .collect();
-    for (round, threshold) in KILL_AFTER_ACKS.into_iter().enumerate() {
-        let mut count = acks.subscribe();
-        tokio::time::timeout(STEP, count.wait_for(|n| *n >= threshold))
-            .await
-            .unwrap_or_else(|_| panic!("acks stalled before kill {round}"))
-            .expect("clients alive");
-        relay.kill().await;
-        relay.start().await;
-        generation_tx.send_modify(|g| *g += 1);
-    }
-    let mut results = Vec::new();
-    for client in clients {
-        results.push(client.await.expect("client"));
-    }
-    assert_eq!(*acks.borrow(), CUSTOMERS * MESSAGES_EACH);
-
-    let http = reqwest::Client::new();
+/// Signs in as the agent and returns the bearer token.
+async fn agent_token(relay: &RelayProcess, http: &reqwest::Client) -> String {
     let login: Value = http
         .post(relay.http("/v1/agent/login"))
         .json(&json!({"agent": "anna", "password": ANNA_PASSWORD}))
@@ -361,10 +396,18 @@ async fn acknowledged_messages_survive_two_sigkills_exactly_once_and_in_order() 
         .json()
         .await
         .expect("json");
-    let token_text = login["token"].as_str().expect("token").to_owned();
-    for (index, (conversation, seen)) in results.into_iter().enumerate() {
+    login["token"].as_str().expect("token").to_owned()
+}
+
+/// The guarantee (DESIGN §4), read back through the agent API: every customer's messages are
+/// stored exactly once, in the order sent, with no gap in `seq`, and what the customer saw
+/// (plus one last resume) equals the store.
+pub(super) async fn assert_store_matches(relay: &RelayProcess, outcomes: Vec<Outcome>) {
+    let http = reqwest::Client::new();
+    let token_text = agent_token(relay, &http).await;
+    for (index, (conversation, seen)) in outcomes.into_iter().enumerate() {
         let sub = format!("customer-{index}");
-        let messages = stored(&relay, &http, &token_text, &conversation).await;
+        let messages = stored(relay, &http, &token_text, &conversation).await;
         let client_ids: Vec<String> = messages
             .iter()
             .filter(|m| m["author"]["kind"] == "customer")
@@ -390,6 +433,23 @@ async fn acknowledged_messages_survive_two_sigkills_exactly_once_and_in_order() 
         let view = final_view(&relay.ws_url(), &sub, &conversation, seen).await;
         assert_eq!(view, store, "{sub}: the client's view equals the store");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_messages_survive_two_sigkills_exactly_once_and_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut relay = RelayProcess::new(dir.path());
+    relay.start().await;
+    let (generation_tx, generation) = watch::channel(0u64);
+    let customers = Customers::spawn(&relay.ws_url(), &generation);
+    for threshold in KILL_AFTER_ACKS {
+        customers.wait_for_acks(threshold).await;
+        relay.kill().await;
+        relay.start().await;
+        generation_tx.send_modify(|g| *g += 1);
+    }
+    let outcomes = customers.finish().await;
+    assert_store_matches(&relay, outcomes).await;
 }
 
 #[tokio::test]

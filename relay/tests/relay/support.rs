@@ -134,6 +134,8 @@ workstreams = ["support", "billing", "claims"]
 pub struct TestRelay {
     pub addr: SocketAddr,
     pub clock: ManualClock,
+    /// Time for socket pings and idle timeouts, moved apart from `clock` (see `AppState`).
+    pub socket_clock: ManualClock,
     pub dir: Arc<tempfile::TempDir>,
     password_hash: String,
     extra_origin: String,
@@ -172,6 +174,7 @@ impl TestRelay {
         let clock = ManualClock::new(START.parse().expect("start time"));
         let mut relay = Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            socket_clock: ManualClock::new(START.parse().expect("start time")),
             clock,
             dir,
             password_hash,
@@ -201,9 +204,10 @@ impl TestRelay {
         let (stop, stopped) = oneshot::channel::<()>();
         let clock = Arc::new(self.clock.clone());
         // Build the state before spawning, so a relay that cannot start fails the test here.
-        let state = tetap_relay::state(config, clock)
+        let mut state = tetap_relay::state(config, clock)
             .await
             .expect("relay state");
+        state.socket_clock = Arc::new(self.socket_clock.clone());
         let app = tetap_relay::app(state.clone());
         let background = tetap_relay::Background::start(&state);
         let server = tokio::spawn(async move {
@@ -332,8 +336,11 @@ pub fn sign(claims: &Value, key_file: &str) -> String {
 
 /// A customer's WebSocket, speaking the widget's protocol.
 pub struct CustomerSocket {
-    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    stream: WsStream,
 }
+
+/// A test's client WebSocket.
+pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 impl CustomerSocket {
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -345,6 +352,11 @@ impl CustomerSocket {
             .send(WsMessage::Text(text.into()))
             .await
             .expect("send frame");
+    }
+
+    /// The WebSocket itself, for tests of the protocol's control frames.
+    pub fn stream(&mut self) -> &mut WsStream {
+        &mut self.stream
     }
 
     /// Sends a message and returns its client id.
@@ -537,10 +549,15 @@ impl AgentClient {
 
 /// An agent's event stream (`/v1/agent/events`).
 pub struct AgentEvents {
-    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    stream: WsStream,
 }
 
 impl AgentEvents {
+    /// The WebSocket itself, for tests of the protocol's control frames.
+    pub fn stream(&mut self) -> &mut WsStream {
+        &mut self.stream
+    }
+
     /// The next event; fails the test after the deadline.
     pub async fn next(&mut self) -> Value {
         loop {
