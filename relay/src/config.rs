@@ -335,6 +335,14 @@ impl Config {
                     "{key}.anonymous: persistent conversations need an authenticated customer (R2)"
                 ));
             }
+            // R8's affinity is for persistent conversations: a live chat that loses its agent
+            // goes back to the queue for anyone (DESIGN §1).
+            if ws.mode == Mode::Live && ws.keep_same_agent == Some(true) {
+                problems.push(format!(
+                    "{key}.keep_same_agent: only persistent workstreams keep the same agent (R8); \
+                     a live chat goes back to anyone"
+                ));
+            }
             for origin in &ws.allowed_origins {
                 if !is_origin(origin) {
                     problems.push(format!(

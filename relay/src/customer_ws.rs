@@ -117,7 +117,23 @@ async fn session(state: AppState, socket: &mut WebSocket) {
             Some(told) => told.saturating_add(REFRESH_GRACE).unwrap_or(told),
             None => expiry,
         };
+        // Biased, committed events first: each frame the customer sends publishes at least one
+        // event back (its message, to every tab), so a fair pick would let a fast sender's
+        // backlog grow until the socket is dropped as lagging.
         tokio::select! {
+            biased;
+            event = events.recv() => match event {
+                Ok(frame) => {
+                    if send(socket, &frame).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    close(socket, CLOSE_TRY_AGAIN, "fell behind; resume").await;
+                    break;
+                }
+                Err(RecvError::Closed) => break,
+            },
             () = state.socket_clock.sleep_until(heartbeat.due()) => {
                 match heartbeat.beat(state.socket_clock.now()) {
                     Beat::GiveUp => {
@@ -173,18 +189,6 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                     WsMessage::Close(_) => break,
                 }
             }
-            event = events.recv() => match event {
-                Ok(frame) => {
-                    if send(socket, &frame).await.is_err() {
-                        break;
-                    }
-                }
-                Err(RecvError::Lagged(_)) => {
-                    close(socket, CLOSE_TRY_AGAIN, "fell behind; resume").await;
-                    break;
-                }
-                Err(RecvError::Closed) => break,
-            },
         }
     }
     drop(events);

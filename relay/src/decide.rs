@@ -123,8 +123,10 @@ pub async fn customer_message(
             (tx.create_conversation(new).await?, rules::start())
         }
     };
-    tx.update_customer(&row.id, write.name, write.email, write.locale)
-        .await?;
+    if customer_details_changed(&row, &write) {
+        tx.update_customer(&row.id, write.name, write.email, write.locale)
+            .await?;
+    }
     let author = MessageAuthorRow {
         kind: AuthorKind::Customer,
         id: write.identity.subject.clone(),
@@ -323,6 +325,17 @@ async fn commit(state: &AppState, tx: StoreTx, messages: &[Message]) -> Result<(
     tx.commit().await?;
     state.metrics.messages_committed(messages, begun.elapsed());
     Ok(())
+}
+
+/// Whether the token or the widget brought a name, email or language the row does not have yet;
+/// most messages bring none, and skip the write.
+fn customer_details_changed(row: &ConversationRow, write: &CustomerWrite<'_>) -> bool {
+    let differs = |new: Option<&str>, stored: &Option<String>| {
+        new.is_some_and(|new| stored.as_deref() != Some(new))
+    };
+    differs(write.name, &row.customer_name)
+        || differs(write.email, &row.customer_email)
+        || row.locale != write.locale
 }
 
 /// The facts the rules see: the stored conversation plus its workstream's settings.

@@ -39,6 +39,7 @@ use axum::Router;
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{get, post, put};
+use axum::serve::ListenerExt as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -235,6 +236,13 @@ pub async fn run_with_metrics_listener(
         None => None,
     };
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Without TCP_NODELAY a small frame written after another waits for the peer's delayed ACK
+    // (up to 40 ms): every acknowledgement and relayed message is such a frame.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await

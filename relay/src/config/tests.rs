@@ -81,6 +81,19 @@ fn r2_a_persistent_workstream_without_auth_is_a_config_error() {
 }
 
 #[test]
+fn r8_a_live_workstream_that_keeps_the_same_agent_is_a_config_error() {
+    // The example keeps the same agent; only the mode changes.
+    let text = full_example().replace("mode = \"persistent\"", "mode = \"live\"");
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(
+        error.problems[0]
+            .starts_with("/etc/tetap/tetap.toml: workstream[0] (id \"support\").keep_same_agent"),
+        "{error}"
+    );
+}
+
+#[test]
 fn an_auth_setting_without_a_key_source_is_named() {
     let text = full_example().replace("public_key_file = \"keys/shop.pem\"\n", "");
     let error = parse(&text).expect_err("refused");

@@ -165,17 +165,29 @@ impl StoreTx {
         system_kind: Option<&str>,
         new: &NewMessage,
     ) -> Result<Message, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        // One statement: the next `seq` comes from the conversation row, and the trigger of
+        // migration 0005 moves `last_seq` (each statement is a round trip to SQLite's thread).
         let seq: i64 = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? \
-             RETURNING last_seq",
+            "INSERT INTO messages (conversation_id, seq, id, client_id, author_kind, author_id, \
+             author_name, system_kind, text, at) \
+             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? \
+             RETURNING seq",
         )
+        .bind(&id)
+        .bind(&new.client_id)
+        .bind(author.kind.as_str())
+        .bind(&author.id)
+        .bind(&author.name)
+        .bind(system_kind)
+        .bind(&new.text)
         .bind(&new.at)
         .bind(&conversation.0)
         .fetch_one(self.conn())
         .await?;
         let message = Message {
             seq: to_u64(seq, "seq")?,
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             client_id: new.client_id.clone(),
             author: MessageAuthor {
                 kind: author.kind,
@@ -186,22 +198,6 @@ impl StoreTx {
             text: new.text.clone(),
             at: new.at.clone(),
         };
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, id, client_id, author_kind, author_id, \
-             author_name, system_kind, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&conversation.0)
-        .bind(seq)
-        .bind(&message.id)
-        .bind(&message.client_id)
-        .bind(author.kind.as_str())
-        .bind(&author.id)
-        .bind(&author.name)
-        .bind(&message.system_kind)
-        .bind(&message.text)
-        .bind(&message.at)
-        .execute(self.conn())
-        .await?;
         Ok(message)
     }
 
