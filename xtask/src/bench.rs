@@ -1,13 +1,18 @@
 //! `cargo xtask bench`: builds the widget and a release relay, then runs the load generator
-//! (`relay/examples/bench.rs`) against it and prints the table of figures, budgets and floors.
-//! `--quick` runs smaller loads (a minute instead of several).
+//! (`relay/examples/bench/`) against it and prints the table of figures, budgets and floors.
+//! `--quick` runs smaller loads (a minute instead of several). Then each fuzz target runs for a
+//! bounded time (see [`crate::fuzz`]).
 
 use anyhow::Result;
 
 use crate::cmd::Cmd;
-use crate::{paths, setup, widget};
+use crate::{fuzz, paths, setup, widget};
 
-/// Setup, widget, release relay and load generator, then the run.
+/// Fuzzing time per target: about two minutes in all, or half a minute with `--quick`.
+const FUZZ_SECONDS: u64 = 60;
+const QUICK_FUZZ_SECONDS: u64 = 15;
+
+/// Setup, widget, release relay and load generator, then the run, then fuzzing.
 pub fn run(flags: &[String]) -> Result<()> {
     setup::run()?;
     widget::build_both()?;
@@ -26,13 +31,23 @@ pub fn run(flags: &[String]) -> Result<()> {
     .run()?;
     let release = paths::target().join("release");
     let loader = paths::root().join("widget").join("tetap.js");
+    // The load generator writes this report; fuzzing adds its section when it is there.
+    let report = paths::target().join("bench").join("report.md");
     let mut bench = Cmd::new(
         &release.join("examples").join("bench").to_string_lossy(),
         [
             release.join("tetap-relay").into_os_string(),
             paths::widget_dist().into_os_string(),
             loader.into_os_string(),
+            report.clone().into_os_string(),
         ],
     );
-    bench.args(flags).run()
+    bench.args(flags).run()?;
+    let quick = flags.iter().any(|f| f == "--quick");
+    let seconds = if quick {
+        QUICK_FUZZ_SECONDS
+    } else {
+        FUZZ_SECONDS
+    };
+    fuzz::run(seconds, Some(&report))
 }

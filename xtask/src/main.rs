@@ -2,13 +2,15 @@
 //!
 //! `setup` installs the offline WASM toolchain of `shared/TOOLCHAIN.md`, `test` is what CI runs,
 //! `run` starts the relay with a demo shop and the agent console, `dist` builds the release binary
-//! with the widget and the console inside.
+//! with the widget and the console inside, `bench` measures against the budgets and `fuzz` runs
+//! the cargo-fuzz targets for a while.
 
 mod bench;
 mod cmd;
 mod console;
 mod demo;
 mod dist;
+mod fuzz;
 mod paths;
 mod run;
 mod setup;
@@ -29,7 +31,8 @@ commands:
   run           setup, build the widget and console, start the relay with the demo shop on 127.0.0.1:8080
   dist          setup, build the widget and console, build target/release/tetap-relay with both embedded
   bench         build a release relay and run the load generator: the figures against the budgets
-                (`cargo xtask bench --quick` for smaller loads)
+                (`cargo xtask bench --quick` for smaller loads), then each fuzz target for 60s (15s)
+  fuzz          run each cargo-fuzz target of fuzz/ with nightly (`--seconds N` each, default 60)
   build-widget  `trunk build --release` of the widget (target/widget-dist) and the agent console
                 (target/console-dist)";
 
@@ -59,6 +62,12 @@ fn try_main() -> Result<()> {
             let started = Instant::now();
             bench::run(flags)?;
             println!("==> bench done in {}", cmd::secs(started.elapsed()));
+            return Ok(());
+        }
+        [name, flags @ ..] if name == "fuzz" => {
+            let started = Instant::now();
+            fuzz::run(fuzz::seconds_flag(flags)?, None)?;
+            println!("==> fuzz done in {}", cmd::secs(started.elapsed()));
             return Ok(());
         }
         [one] => one.as_str(),

@@ -1,0 +1,114 @@
+//! Tetap's benchmark, run by `cargo xtask bench`: a tokio-tungstenite load generator against a
+//! release relay process on loopback. Prints one table: each figure with its budget
+//! (DESIGN.md §4) and, where it applies, a floor measured in the same run; writes it to
+//! `target/bench/report.md`. It fails only when it cannot run, never because a figure is slow.
+//!
+//! Arguments: `RELAY_BINARY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,latency,…]`.
+
+mod browser;
+mod client;
+mod floors;
+mod history;
+mod latency;
+mod memory;
+mod relay_process;
+mod report;
+mod sizes;
+mod storm;
+mod throughput;
+
+use relay_process::Relay;
+use std::path::{Path, PathBuf};
+
+/// How big each part's load is.
+struct Scale {
+    idle_sockets: usize,
+    latency_seconds: u64,
+    throughput_clients: usize,
+    throughput_each: usize,
+    history_rows: usize,
+    storm_clients: usize,
+}
+
+impl Scale {
+    /// The loads the issue names: a few minutes in all.
+    const FULL: Self = Self {
+        idle_sockets: 10_000,
+        latency_seconds: 10,
+        throughput_clients: 200,
+        throughput_each: 100,
+        history_rows: 1_000_000,
+        storm_clients: 5_000,
+    };
+    /// About a minute, for a quick look.
+    const QUICK: Self = Self {
+        idle_sockets: 1_000,
+        latency_seconds: 3,
+        throughput_clients: 50,
+        throughput_each: 40,
+        history_rows: 100_000,
+        storm_clients: 500,
+    };
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    anyhow::ensure!(
+        args.len() >= 4,
+        "usage: bench RELAY_BINARY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,…]"
+    );
+    let relay_binary = PathBuf::from(&args[0]);
+    let report_path = PathBuf::from(&args[3]);
+    let quick = args.iter().any(|a| a == "--quick");
+    let scale = if quick { Scale::QUICK } else { Scale::FULL };
+    // `--only=idle,latency,…` runs just those parts (for investigating one figure).
+    let only: Option<Vec<String>> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--only="))
+        .map(|list| list.split(',').map(str::to_owned).collect());
+    let wanted = |part: &str| only.as_ref().is_none_or(|o| o.iter().any(|p| p == part));
+    // Before any load: the load generator's threads move to their own core.
+    let pinning = relay_process::pinning();
+    let mut rows = sizes::sizes(Path::new(&args[1]), Path::new(&args[2]))?;
+    let dir = tempfile::tempdir()?;
+    let fsync = floors::fsync(dir.path())?;
+    rows.push(report::row(
+        "floor: one 4 KiB append + fdatasync on the store's disk (rate, p50 / p99)",
+        format!(
+            "{:.0}/s, {} / {} ms",
+            fsync.0,
+            report::ms(fsync.1),
+            report::ms(fsync.2)
+        ),
+        "",
+        "every durable commit pays one".into(),
+    ));
+    // The Chromium run's host page lives on its own origin, which the workstream must allow.
+    let host = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let host_origin = format!("http://{}", host.local_addr()?);
+    let widget_dist = std::fs::canonicalize(&args[1])?;
+    let mut relay = Relay::start(&relay_binary, dir.path(), &host_origin, &widget_dist).await?;
+    if wanted("idle") {
+        rows.push(memory::idle_memory(&relay, scale.idle_sockets).await?);
+    }
+    if wanted("latency") {
+        rows.extend(latency::delivery_latency(&relay, scale.latency_seconds, fsync.2).await?);
+    }
+    if wanted("throughput") {
+        let (clients, each) = (scale.throughput_clients, scale.throughput_each);
+        rows.extend(throughput::throughput(&relay, clients, each, fsync.0).await?);
+    }
+    if wanted("storm") {
+        rows.push(storm::reconnect_storm(&relay, scale.storm_clients).await?);
+    }
+    if wanted("browser") {
+        rows.push(browser::open_to_first_message(&relay, host).await?);
+    }
+    relay.stop().await;
+    if wanted("history") {
+        rows.push(history::history_latency(&relay_binary, dir.path(), scale.history_rows).await?);
+    }
+    let scale_name = if quick { "quick" } else { "full" };
+    report::finish(&rows, &report_path, scale_name, &pinning)
+}
