@@ -1,18 +1,20 @@
 //! `cargo xtask bench`: builds the widget and a release relay, then runs the load generator
 //! (`relay/examples/bench/`) against it and prints the table of figures, budgets and floors.
-//! `--quick` runs smaller loads (a minute instead of several). Then each fuzz target runs for a
-//! bounded time (see [`crate::fuzz`]).
+//! `--quick` runs smaller loads (a minute instead of several). Then the fault tests run at bench
+//! scale (see [`crate::faults`]) and each fuzz target runs for a bounded time (see
+//! [`crate::fuzz`]).
 
 use anyhow::Result;
 
 use crate::cmd::Cmd;
-use crate::{fuzz, paths, setup, widget};
+use crate::{faults, fuzz, paths, setup, widget};
 
 /// Fuzzing time per target: about two minutes in all, or half a minute with `--quick`.
 const FUZZ_SECONDS: u64 = 60;
 const QUICK_FUZZ_SECONDS: u64 = 15;
 
-/// Setup, widget, release relay and load generator, then the run, then fuzzing.
+/// Setup, widget, release relay and load generator, then the run, then the fault tests at bench
+/// scale, then fuzzing.
 pub fn run(flags: &[String]) -> Result<()> {
     setup::run()?;
     widget::build_both()?;
@@ -31,7 +33,8 @@ pub fn run(flags: &[String]) -> Result<()> {
     .run()?;
     let release = paths::target().join("release");
     let loader = paths::root().join("widget").join("tetap.js");
-    // The load generator writes this report; fuzzing adds its section when it is there.
+    // The load generator writes this report; the fault runs and fuzzing add their sections when
+    // it is there.
     let report = paths::target().join("bench").join("report.md");
     let mut bench = Cmd::new(
         &release.join("examples").join("bench").to_string_lossy(),
@@ -43,6 +46,8 @@ pub fn run(flags: &[String]) -> Result<()> {
         ],
     );
     bench.args(flags).run()?;
+    // A failure here is a lost or duplicated message, a real bug: it fails the bench.
+    faults::run(&report)?;
     let quick = flags.iter().any(|f| f == "--quick");
     let seconds = if quick {
         QUICK_FUZZ_SECONDS

@@ -10,6 +10,7 @@ mod cmd;
 mod console;
 mod demo;
 mod dist;
+mod faults;
 mod fuzz;
 mod paths;
 mod run;

@@ -3,8 +3,11 @@
 //! the clients' idempotent resends, every acknowledged message is stored exactly once and in
 //! order, and every client's view equals the store.
 //!
-//! The relay process, the customers and the final check are shared with `faults_network`, which
-//! cuts the network instead of killing the relay.
+//! The relay process, the customers, the final check and the [`Scale`] are shared with
+//! `faults_network`, which cuts the network instead of killing the relay.
+//!
+//! By default 20 customers send 50 messages each (what `cargo xtask test` runs);
+//! `TETAP_FAULT_SCALE=bench` makes it 50 customers × 200 messages (what `cargo xtask bench` runs).
 
 use super::support::{ANNA_PASSWORD, fixture, sign};
 use futures_util::{SinkExt, StreamExt};
@@ -22,12 +25,70 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-const CUSTOMERS: usize = 20;
-const MESSAGES_EACH: usize = 50;
-/// Kills happen after this many acknowledgements in total.
-const KILL_AFTER_ACKS: [usize; 2] = [300, 650];
+/// Kills happen once this share (in percent) of all messages is acknowledged: 300 and 650 of
+/// the default 1,000. Shares rather than counts, so that every scale is killed at the same stages.
+const KILL_AT_PERCENT: [usize; 2] = [30, 65];
 /// Longest any single step may take before the test fails.
 pub(super) const STEP: Duration = Duration::from_secs(60);
+
+/// The environment variable that selects the [`Scale`] of the fault tests.
+const SCALE_VARIABLE: &str = "TETAP_FAULT_SCALE";
+
+/// How many customers write at once and how many messages each sends: one place for both fault
+/// tests, so the scale is chosen at run time without a second copy of any test.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Scale {
+    pub(super) customers: usize,
+    pub(super) messages_each: usize,
+}
+
+impl Scale {
+    /// 20 × 50 = 1,000 messages: quick enough for every `cargo xtask test`.
+    const DEFAULT: Scale = Scale {
+        customers: 20,
+        messages_each: 50,
+    };
+    /// 50 × 200 = 10,000 messages: the issue's bench figure, run by `cargo xtask bench`.
+    const BENCH: Scale = Scale {
+        customers: 50,
+        messages_each: 200,
+    };
+
+    /// [`Scale::DEFAULT`] when `TETAP_FAULT_SCALE` is unset, else the scale it names. Any other
+    /// value panics: a typo must not quietly run the small scale and pass as the large one.
+    pub(super) fn from_env() -> Scale {
+        let value = match std::env::var_os(SCALE_VARIABLE) {
+            None => return Scale::DEFAULT,
+            Some(value) => value,
+        };
+        value.to_str().and_then(Scale::named).unwrap_or_else(|| {
+            let (small, large) = (Scale::DEFAULT, Scale::BENCH);
+            panic!(
+                "{SCALE_VARIABLE}={value:?} is not a fault scale: leave it unset (or `default`) \
+                 for {} customers × {} messages, or set `bench` for {} × {}",
+                small.customers, small.messages_each, large.customers, large.messages_each
+            )
+        })
+    }
+
+    fn named(name: &str) -> Option<Scale> {
+        match name {
+            "default" => Some(Scale::DEFAULT),
+            "bench" => Some(Scale::BENCH),
+            _ => None,
+        }
+    }
+
+    /// Every message of every customer.
+    pub(super) fn total(self) -> usize {
+        self.customers * self.messages_each
+    }
+
+    /// The number of acknowledgements that makes `percent` of [`Scale::total`], rounded down.
+    pub(super) fn acks_at(self, percent: usize) -> usize {
+        self.total() * percent / 100
+    }
+}
 
 /// The relay as a child process on a fixed port, restartable over the same database.
 pub(super) struct RelayProcess {
@@ -163,26 +224,28 @@ pub(super) type Outcome = (String, BTreeMap<u64, String>);
 
 /// The customers of a fault test, all writing at once, and their acknowledgements so far.
 pub(super) struct Customers {
+    scale: Scale,
     tasks: Vec<JoinHandle<Outcome>>,
     acks: Arc<watch::Sender<usize>>,
 }
 
 impl Customers {
-    /// Starts [`CUSTOMERS`] customers on `url`. A customer that cannot connect at all waits for
-    /// `generation` to move (a restarted relay is up) before it tries again.
-    pub(super) fn spawn(url: &str, generation: &watch::Receiver<u64>) -> Self {
+    /// Starts `scale.customers` customers on `url`. A customer that cannot connect at all waits
+    /// for `generation` to move (a restarted relay is up) before it tries again.
+    pub(super) fn spawn(scale: Scale, url: &str, generation: &watch::Receiver<u64>) -> Self {
         let acks = Arc::new(watch::Sender::new(0usize));
-        let tasks = (0..CUSTOMERS)
+        let tasks = (0..scale.customers)
             .map(|i| {
                 tokio::spawn(customer(
                     i,
+                    scale.messages_each,
                     url.to_owned(),
                     generation.clone(),
                     acks.clone(),
                 ))
             })
             .collect();
-        Self { tasks, acks }
+        Self { scale, tasks, acks }
     }
 
     /// Returns once the customers together hold `threshold` acknowledgements: faults are placed
@@ -206,7 +269,7 @@ impl Customers {
                 .expect("customer");
             outcomes.push(outcome);
         }
-        assert_eq!(*self.acks.borrow(), CUSTOMERS * MESSAGES_EACH);
+        assert_eq!(*self.acks.borrow(), self.scale.total());
         outcomes
     }
 }
@@ -215,6 +278,7 @@ impl Customers {
 /// every reconnect, and keeps the messages it has seen by `seq`.
 async fn customer(
     index: usize,
+    messages_each: usize,
     url: String,
     mut generation: watch::Receiver<u64>,
     acks: Arc<watch::Sender<usize>>,
@@ -251,7 +315,7 @@ async fn customer(
         let mut awaiting: Option<String> = None;
         loop {
             if awaiting.is_none() {
-                if next == MESSAGES_EACH {
+                if next == messages_each {
                     return (conversation.unwrap_or_default(), seen);
                 }
                 let client_id = format!("{sub}-{next}");
@@ -402,7 +466,12 @@ async fn agent_token(relay: &RelayProcess, http: &reqwest::Client) -> String {
 /// The guarantee (DESIGN §4), read back through the agent API: every customer's messages are
 /// stored exactly once, in the order sent, with no gap in `seq`, and what the customer saw
 /// (plus one last resume) equals the store.
-pub(super) async fn assert_store_matches(relay: &RelayProcess, outcomes: Vec<Outcome>) {
+pub(super) async fn assert_store_matches(
+    relay: &RelayProcess,
+    scale: Scale,
+    outcomes: Vec<Outcome>,
+) {
+    assert_eq!(outcomes.len(), scale.customers, "one outcome per customer");
     let http = reqwest::Client::new();
     let token_text = agent_token(relay, &http).await;
     for (index, (conversation, seen)) in outcomes.into_iter().enumerate() {
@@ -413,7 +482,9 @@ pub(super) async fn assert_store_matches(relay: &RelayProcess, outcomes: Vec<Out
             .filter(|m| m["author"]["kind"] == "customer")
             .map(|m| m["client_id"].as_str().unwrap_or_default().to_owned())
             .collect();
-        let expected: Vec<String> = (0..MESSAGES_EACH).map(|i| format!("{sub}-{i}")).collect();
+        let expected: Vec<String> = (0..scale.messages_each)
+            .map(|i| format!("{sub}-{i}"))
+            .collect();
         assert_eq!(client_ids, expected, "{sub}: every message once, in order");
         let seqs: Vec<u64> = messages.iter().filter_map(|m| m["seq"].as_u64()).collect();
         assert_eq!(
@@ -437,19 +508,21 @@ pub(super) async fn assert_store_matches(relay: &RelayProcess, outcomes: Vec<Out
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_two_sigkills_exactly_once_and_in_order() {
+    // Read first, so an unknown scale fails before anything starts.
+    let scale = Scale::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut relay = RelayProcess::new(dir.path());
     relay.start().await;
     let (generation_tx, generation) = watch::channel(0u64);
-    let customers = Customers::spawn(&relay.ws_url(), &generation);
-    for threshold in KILL_AFTER_ACKS {
-        customers.wait_for_acks(threshold).await;
+    let customers = Customers::spawn(scale, &relay.ws_url(), &generation);
+    for percent in KILL_AT_PERCENT {
+        customers.wait_for_acks(scale.acks_at(percent)).await;
         relay.kill().await;
         relay.start().await;
         generation_tx.send_modify(|g| *g += 1);
     }
     let outcomes = customers.finish().await;
-    assert_store_matches(&relay, outcomes).await;
+    assert_store_matches(&relay, scale, outcomes).await;
 }
 
 #[tokio::test]
@@ -519,4 +592,22 @@ async fn sigterm_drains_and_stops_cleanly_with_everything_acknowledged_kept() {
             break;
         }
     }
+}
+
+#[test]
+fn the_fault_scales_and_their_thresholds() {
+    assert_eq!(Scale::DEFAULT.total(), 1_000);
+    assert_eq!(
+        KILL_AT_PERCENT.map(|p| Scale::DEFAULT.acks_at(p)),
+        [300, 650]
+    );
+    assert_eq!(Scale::BENCH.total(), 10_000);
+    assert_eq!(
+        KILL_AT_PERCENT.map(|p| Scale::BENCH.acks_at(p)),
+        [3_000, 6_500]
+    );
+    assert!(Scale::named("default").is_some_and(|s| s.total() == 1_000));
+    assert!(Scale::named("bench").is_some_and(|s| s.total() == 10_000));
+    assert!(Scale::named("nonsense").is_none());
+    assert!(Scale::named("").is_none());
 }

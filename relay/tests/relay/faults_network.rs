@@ -12,7 +12,7 @@
 //! through the proxy, resume from their last `seq` and resend what is unacknowledged; then the
 //! same checks as `faults` hold.
 
-use super::faults::{Customers, RelayProcess, STEP, assert_store_matches, customer_ws_url};
+use super::faults::{Customers, RelayProcess, STEP, Scale, assert_store_matches, customer_ws_url};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -23,10 +23,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Every open connection is cut after this many acknowledgements in total, inside a frame going
-/// this way.
-const CUT_AFTER_ACKS: [(usize, Direction); 2] =
-    [(300, Direction::ToRelay), (650, Direction::ToCustomer)];
+/// Every open connection is cut once this share (in percent) of all messages is acknowledged
+/// (300 and 650 of the default 1,000, like the kills in `faults`), inside a frame going this way.
+const CUT_AT_PERCENT: [(usize, Direction); 2] =
+    [(30, Direction::ToRelay), (65, Direction::ToCustomer)];
 /// Fixes which connections get a seeded cut, where, and how much of each cut frame gets through.
 /// With it, connections 0, 1, 6, 9, 13 and 17 (of the first twenty) are cut within their first
 /// eleven frames (their first few messages, long before the first command), so seeded cuts
@@ -315,6 +315,8 @@ fn frame_len(bytes: &[u8]) -> Option<usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_mid_frame_network_cuts_exactly_once_and_in_order() {
+    // Read first, so an unknown scale fails before anything starts.
+    let scale = Scale::from_env();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut relay = RelayProcess::new(dir.path());
     relay.start().await;
@@ -322,8 +324,9 @@ async fn acknowledged_messages_survive_mid_frame_network_cuts_exactly_once_and_i
     // The relay never restarts here, so this never moves: a customer that cannot connect at all
     // stalls, and the test fails on the stalled acknowledgements.
     let (_relay_stays_up, generation) = watch::channel(0u64);
-    let customers = Customers::spawn(&customer_ws_url(proxy.addr), &generation);
-    for (threshold, direction) in CUT_AFTER_ACKS {
+    let customers = Customers::spawn(scale, &customer_ws_url(proxy.addr), &generation);
+    for (percent, direction) in CUT_AT_PERCENT {
+        let threshold = scale.acks_at(percent);
         customers.wait_for_acks(threshold).await;
         let cut = proxy.cut_all(direction).await;
         assert!(
@@ -334,7 +337,7 @@ async fn acknowledged_messages_survive_mid_frame_network_cuts_exactly_once_and_i
     let outcomes = customers.finish().await;
     assert!(proxy.seeded_cuts() > 0, "no seeded cut happened");
     // The last resume of the check goes straight to the relay: it reads the store, not the cuts.
-    assert_store_matches(&relay, outcomes).await;
+    assert_store_matches(&relay, scale, outcomes).await;
 }
 
 #[test]
