@@ -41,15 +41,17 @@ pub async fn upgrade(
     ws.read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(4 * 1024)
-        .on_upgrade(move |socket| async move {
-            stream(state, socket, agent_id, heartbeat).await;
+        .on_upgrade(move |mut socket| async move {
+            stream(state, &mut socket, agent_id, heartbeat).await;
+            // Uncounted before the socket closes: a client that saw the close sees the count.
             drop(open);
+            drop(socket);
         })
 }
 
 async fn stream(
     state: AppState,
-    mut socket: WebSocket,
+    socket: &mut WebSocket,
     agent_id: String,
     mut heartbeat: Heartbeat,
 ) {

@@ -67,22 +67,6 @@ fn refusals(text: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// Scrapes until `series` reads `expected`: a socket task ends after its client has gone.
-async fn until_value(relay: &TestRelay, series: &str, expected: f64) -> String {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let text = scrape(relay).await;
-        if sample(&text, series) == Some(expected) {
-            return text;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{series} never became {expected}:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn metrics_count_exactly_this_relays_sockets_messages_and_refusals() {
     // A burst of two: the third message of the customer is refused as a flood.
@@ -224,10 +208,12 @@ async fn metrics_count_exactly_this_relays_sockets_messages_and_refusals() {
         assert!(!text.contains(secret), "{secret} leaked into\n{text}");
     }
 
+    // Both close and wait for the relay's side to close, which it does after uncounting them.
     socket.close().await;
-    drop(events);
-    until_value(&relay, "tetap_customer_sockets", 0.0).await;
-    until_value(&relay, "tetap_agent_event_streams", 0.0).await;
+    events.close().await;
+    let text = scrape(&relay).await;
+    assert_eq!(value(&text, "tetap_customer_sockets"), 0.0);
+    assert_eq!(value(&text, "tetap_agent_event_streams"), 0.0);
 
     // The other relay in this process saw none of it.
     let text = scrape(&other).await;

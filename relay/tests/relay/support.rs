@@ -553,6 +553,13 @@ pub struct AgentEvents {
 }
 
 impl AgentEvents {
+    /// Closes the stream and waits until the relay has finished with it (its side closes last).
+    pub async fn close(mut self) {
+        let _ = self.stream.send(WsMessage::Close(None)).await;
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(FRAME_DEADLINE, self.stream.next()).await {
+        }
+    }
+
     /// The WebSocket itself, for tests of the protocol's control frames.
     pub fn stream(&mut self) -> &mut WsStream {
         &mut self.stream

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use tetap_relay::clock::{Clock, ManualClock};
 use tetap_relay::store::{MessageAuthorRow, NewMessage, Store};
 use tetap_shared::{AuthorKind, ConversationId};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
@@ -189,13 +190,20 @@ impl Proxy {
                 let to = *upstream.lock().expect("upstream");
                 let (refusing, sockets) = (Arc::clone(&refusing), Arc::clone(&sockets));
                 tokio::spawn(async move {
-                    let socket = is_customer_socket(&client).await;
+                    let mut client = client;
+                    let Some(head) = request_head(&mut client).await else {
+                        return; // closed before saying anything: nothing to forward
+                    };
+                    let socket = head == *CUSTOMER_SOCKET_HEAD;
                     if socket && refusing.load(Ordering::SeqCst) {
                         return; // dropped: the browser sees the connection fail
                     }
-                    let Ok(server) = TcpStream::connect(to).await else {
+                    let Ok(mut server) = TcpStream::connect(to).await else {
                         return;
                     };
+                    if server.write_all(&head).await.is_err() {
+                        return;
+                    }
                     let pipe = tokio::spawn(async move {
                         let (mut client, mut server) = (client, server);
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
@@ -226,19 +234,16 @@ impl Proxy {
     }
 }
 
-/// Whether the connection opens with the customer WebSocket's upgrade request (browsers open
-/// every WebSocket on a connection of its own).
-async fn is_customer_socket(client: &TcpStream) -> bool {
-    const START: &[u8] = b"GET /v1/customer/ws";
-    let mut head = [0u8; 32];
-    for _ in 0..100 {
-        match client.peek(&mut head).await {
-            Ok(n) if n >= START.len() => return head.starts_with(START),
-            Ok(0) | Err(_) => return false,
-            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
-        }
-    }
-    false
+/// How the customer WebSocket's upgrade request starts (browsers open every WebSocket on a
+/// connection of its own).
+const CUSTOMER_SOCKET_HEAD: &[u8; 19] = b"GET /v1/customer/ws";
+
+/// The first bytes of the connection's first request, read (not peeked) so the proxy waits for
+/// them instead of polling; the caller forwards them. Every request is longer than this head.
+async fn request_head(client: &mut TcpStream) -> Option<[u8; 19]> {
+    let mut head = [0u8; 19];
+    client.read_exact(&mut head).await.ok()?;
+    Some(head)
 }
 
 /// Seeds conversation `conversation` (started by the customer, so it has one message) up to

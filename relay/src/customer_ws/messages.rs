@@ -1,0 +1,217 @@
+//! A customer's message: checked, committed, acknowledged, and a new conversation's notices.
+
+use super::Customer;
+use super::wire::send;
+use crate::decide::{self, CustomerWrite, DecideError, Decision, Written};
+use crate::fanout;
+use crate::state::AppState;
+use crate::store::NewMessage;
+use crate::text_rules::{check_client_id, check_text};
+use axum::extract::ws::WebSocket;
+use tetap_shared::rules::system_messages;
+use tetap_shared::{ErrorCode, ServerFrame};
+
+/// Commits a customer's message and acknowledges it; refusals name the message's `client_id`.
+pub(super) async fn send_message(
+    state: &AppState,
+    socket: &mut WebSocket,
+    customer: &Customer,
+    client_id: String,
+    text: &str,
+) -> Result<(), axum::Error> {
+    let refusal = |code: ErrorCode, message: String, client_id: &str| ServerFrame::Error {
+        code,
+        message,
+        client_id: Some(client_id.to_owned()),
+    };
+    if customer.verified.expires_at <= state.clock.now() {
+        let text = "the token has expired: send auth with a fresh one, then resend".to_owned();
+        return send(socket, &refusal(ErrorCode::TokenExpired, text, &client_id)).await;
+    }
+    if let Err(error) = check_client_id(&client_id) {
+        return send(socket, &refusal(error.code(), error.to_string(), "")).await;
+    }
+    let text = match check_text(text) {
+        Ok(text) => text,
+        Err(error) => {
+            return send(
+                socket,
+                &refusal(error.code(), error.to_string(), &client_id),
+            )
+            .await;
+        }
+    };
+    if let Err(seconds) = state
+        .limits
+        .messages_per_customer
+        .check(&customer.identity, state.clock.now())
+    {
+        let text = format!("too many messages; send it again in {seconds} s");
+        return send(socket, &refusal(ErrorCode::RateLimited, text, &client_id)).await;
+    }
+    let workstream = &customer.workstream;
+    let within_hours = state.config.is_open(workstream, state.clock.now());
+    // R3: a live workstream outside its hours starts no chat unless `offline_chat` is set.
+    if workstream.mode == tetap_shared::Mode::Live && !within_hours && !workstream.offline_chat {
+        let text = system_messages::render(
+            system_messages::OFFLINE,
+            &customer.locale,
+            &workstream.messages,
+            &[],
+        );
+        let frame = refusal(ErrorCode::OutsideOperatingHours, text, &client_id);
+        return send(socket, &frame).await;
+    }
+    let write = CustomerWrite {
+        identity: &customer.identity,
+        name: customer.verified.name.as_deref(),
+        email: customer.verified.email.as_deref(),
+        locale: &customer.locale,
+        workstream,
+        new: NewMessage {
+            client_id: Some(client_id.clone()),
+            text,
+            at: state.now_text(),
+        },
+    };
+    match decide::customer_message(state, write).await {
+        Ok(Written::Duplicate {
+            conversation,
+            message,
+        }) => {
+            let ack = ServerFrame::Ack {
+                client_id,
+                conversation,
+                seq: message.seq,
+                id: message.id,
+                at: message.at,
+            };
+            send(socket, &ack).await
+        }
+        Ok(Written::Committed { decision, message }) => {
+            let ack = ServerFrame::Ack {
+                client_id,
+                conversation: decision.after.id.clone(),
+                seq: message.seq,
+                id: message.id.clone(),
+                at: message.at.clone(),
+            };
+            send(socket, &ack).await?;
+            fanout::publish(state, &decision);
+            if decision.started {
+                start_notices(state, customer, &decision, within_hours).await;
+            }
+            Ok(())
+        }
+        Err(error) => {
+            tracing::error!(%error, "customer message not committed");
+            send(socket, &refusal_frame(error, Some(client_id))).await
+        }
+    }
+}
+
+/// The system messages a new conversation gets (R3, R5): for persistent outside hours, when the
+/// team is back; for live, the queue position and average wait unless routing placed it at once.
+/// Persistent never gets either queue message.
+pub(super) async fn start_notices(
+    state: &AppState,
+    customer: &Customer,
+    decision: &Decision,
+    within_hours: bool,
+) {
+    let workstream = &customer.workstream;
+    let overrides = &workstream.messages;
+    let locale = customer.locale.as_str();
+    let mut texts = Vec::new();
+    if system_messages::shows_queue_messages(workstream.mode) {
+        // Route now, so a conversation an agent takes at once shows no queue noise.
+        if let Err(error) = crate::routing::run_once(state).await {
+            tracing::error!(%error, "routing pass failed");
+        }
+        let Ok(Some(row)) = state.store.conversation(&decision.after.id).await else {
+            return;
+        };
+        if row.state != tetap_shared::ConversationState::Open {
+            return;
+        }
+        if let Ok(position) = state.store.queue_position(&row).await {
+            let position = position.to_string();
+            let text = system_messages::render(
+                system_messages::QUEUE_POSITION,
+                locale,
+                overrides,
+                &[("position", &position)],
+            );
+            texts.push((system_messages::QUEUE_POSITION, text));
+        }
+        let waits = state
+            .store
+            .recent_waits(&workstream.id)
+            .await
+            .unwrap_or_default();
+        if let Some(minutes) = system_messages::average_wait_minutes(&waits) {
+            let minutes = minutes.to_string();
+            let text = system_messages::render(
+                system_messages::WAIT_TIME,
+                locale,
+                overrides,
+                &[("minutes", &minutes)],
+            );
+            texts.push((system_messages::WAIT_TIME, text));
+        }
+    } else if !within_hours
+        && let Some(hours) = state.config.hours_of(workstream)
+        && let Some(back_at) = hours.next_open(state.clock.now())
+    {
+        let back_at = hours.local_label(back_at);
+        let text = system_messages::render(
+            system_messages::AWAY,
+            locale,
+            overrides,
+            &[("back_at", &back_at)],
+        );
+        texts.push((system_messages::AWAY, text));
+    }
+    if texts.is_empty() {
+        return;
+    }
+    match decide::notices(state, &decision.after.id, texts).await {
+        Ok(messages) => {
+            let mut notice = decision.clone();
+            notice.before = notice.after.clone();
+            notice.messages = messages;
+            notice.started = false;
+            notice.route = false;
+            notice.notices.clear();
+            fanout::publish(state, &notice);
+        }
+        Err(error) => tracing::error!(%error, "system notice not stored"),
+    }
+}
+
+/// The error frame for a refused or failed action.
+pub(super) fn refusal_frame(error: DecideError, client_id: Option<String>) -> ServerFrame {
+    let (code, message) = match error {
+        DecideError::Refused(rule) => {
+            let code = match rule {
+                tetap_shared::rules::RuleError::CustomerCannotEnd => ErrorCode::CustomerCannotEnd,
+                _ => ErrorCode::BadFrame,
+            };
+            (code, rule.to_string())
+        }
+        DecideError::ClientIdConflict => (ErrorCode::ClientIdConflict, error.to_string()),
+        DecideError::NotFound => (ErrorCode::UnknownConversation, error.to_string()),
+        DecideError::Store(error) => {
+            tracing::error!(%error, "customer request failed");
+            (
+                ErrorCode::Internal,
+                "the relay could not complete the request; send it again".to_owned(),
+            )
+        }
+    };
+    ServerFrame::Error {
+        code,
+        message,
+        client_id,
+    }
+}
