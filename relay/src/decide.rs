@@ -2,13 +2,15 @@
 //! commit the new state with its system messages and timers in one transaction, and hand the
 //! result to `fanout`. Nothing else changes a conversation's state.
 
-use crate::config::{AgentConfig, WorkstreamConfig};
+use crate::config::{AgentConfig, Config, WorkstreamConfig};
 use crate::state::AppState;
 use crate::store::{
     ConversationRow, CustomerIdentity, MessageAuthorRow, NewConversation, NewMessage, SavedState,
     StoreError, StoreTx,
 };
-use std::time::Duration;
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tetap_shared::rules::{
     self, AgentNotice, Effect, Event, Facts, RuleError, SystemKind, Timer, Transition,
     system_messages,
@@ -88,61 +90,73 @@ pub async fn customer_message(
     state: &AppState,
     write: CustomerWrite<'_>,
 ) -> Result<Written, DecideError> {
-    let mut tx = state.store.begin().await?;
-    if let Some(client_id) = &write.new.client_id
-        && let Some((conversation, message)) = tx
-            .customer_message_by_client_id(write.identity, client_id)
-            .await?
-    {
-        return Ok(Written::Duplicate {
-            conversation,
-            message,
-        });
-    }
-    let mut started = false;
-    let (row, transition) = match tx.current_conversation(write.identity).await? {
-        Some(row) => {
-            let agent_online = match row.agent_id.as_deref() {
-                Some(agent) => tx.is_online(agent).await?,
-                None => false,
-            };
-            let event = Event::CustomerMessage { agent_online };
-            let transition = rules::apply(&facts(state, &row), &event)?;
-            (row, transition)
-        }
-        None => {
-            let new = NewConversation {
-                identity: write.identity,
-                mode: write.workstream.mode,
-                customer_name: write.name,
-                customer_email: write.email,
-                locale: write.locale,
-                at: &write.new.at,
-            };
-            started = true;
-            (tx.create_conversation(new).await?, rules::start())
-        }
-    };
-    if customer_details_changed(&row, &write) {
-        tx.update_customer(&row.id, write.name, write.email, write.locale)
-            .await?;
-    }
-    let author = MessageAuthorRow {
-        kind: AuthorKind::Customer,
-        id: write.identity.subject.clone(),
+    let identity = write.identity.clone();
+    let customer = CustomerDetails {
         name: write.name.map(str::to_owned),
+        email: write.email.map(str::to_owned),
+        locale: write.locale.to_owned(),
     };
-    let message = tx
-        .insert_message(&row.id, &author, None, &write.new)
-        .await?;
-    let mut decision = commit_transition(state, &mut tx, row, transition).await?;
-    decision.messages.insert(0, message.clone());
-    decision.started = started;
-    commit(state, tx, &decision.messages).await?;
-    Ok(Written::Committed {
-        decision: Box::new(decision),
-        message,
+    let mode = write.workstream.mode;
+    let new = write.new;
+    commit(state, move |ctx, tx| {
+        if let Some(client_id) = &new.client_id
+            && let Some((conversation, message)) =
+                tx.customer_message_by_client_id(&identity, client_id)?
+        {
+            return Ok(Written::Duplicate {
+                conversation,
+                message,
+            });
+        }
+        let mut started = false;
+        let (row, transition) = match tx.current_conversation(&identity)? {
+            Some(row) => {
+                let agent_online = match row.agent_id.as_deref() {
+                    Some(agent) => tx.is_online(agent)?,
+                    None => false,
+                };
+                let event = Event::CustomerMessage { agent_online };
+                let transition = rules::apply(&facts(&ctx.config, &row), &event)?;
+                (row, transition)
+            }
+            None => {
+                let new_conversation = NewConversation {
+                    identity: &identity,
+                    mode,
+                    customer_name: customer.name.as_deref(),
+                    customer_email: customer.email.as_deref(),
+                    locale: &customer.locale,
+                    at: &new.at,
+                };
+                started = true;
+                (tx.create_conversation(new_conversation)?, rules::start())
+            }
+        };
+        if customer.differs_from(&row) {
+            tx.update_customer(
+                &row.id,
+                customer.name.as_deref(),
+                customer.email.as_deref(),
+                &customer.locale,
+            )?;
+        }
+        let author = MessageAuthorRow {
+            kind: AuthorKind::Customer,
+            id: identity.subject.clone(),
+            name: customer.name.clone(),
+        };
+        let message = tx.insert_message(&row.id, &author, None, &new)?;
+        let mut decision = commit_transition(ctx, tx, row, transition)?;
+        // The row was read before the message moved `last_seq`.
+        decision.after.last_seq = decision.after.last_seq.max(message.seq);
+        decision.messages.insert(0, message.clone());
+        decision.started = started;
+        Ok(Written::Committed {
+            decision: Box::new(decision),
+            message,
+        })
     })
+    .await
 }
 
 /// Commits an agent's message; writing to an `open` conversation picks it up (R10).
@@ -152,41 +166,42 @@ pub async fn agent_message(
     agent: &AgentConfig,
     new: NewMessage,
 ) -> Result<Written, DecideError> {
-    let mut tx = state.store.begin().await?;
-    if let Some(client_id) = &new.client_id
-        && let Some(message) = tx.message_by_client_id(id, client_id).await?
-    {
-        if message.author.kind != AuthorKind::Agent || message.author.id != agent.id {
-            return Err(DecideError::ClientIdConflict);
+    let (id, agent) = (id.clone(), agent.clone());
+    commit(state, move |ctx, tx| {
+        if let Some(client_id) = &new.client_id
+            && let Some(message) = tx.message_by_client_id(&id, client_id)?
+        {
+            if message.author.kind != AuthorKind::Agent || message.author.id != agent.id {
+                return Err(DecideError::ClientIdConflict);
+            }
+            return Ok(Written::Duplicate {
+                conversation: id.clone(),
+                message,
+            });
         }
-        return Ok(Written::Duplicate {
-            conversation: id.clone(),
+        let row = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
+        let event = Event::AgentMessage {
+            agent: agent.id.clone(),
+            in_workstreams: agent.workstreams.contains(&row.workstream),
+            has_capacity: tx.agent_load(&agent.id)? < agent.capacity,
+        };
+        let transition = rules::apply(&facts(&ctx.config, &row), &event)?;
+        let mut decision = commit_transition(ctx, tx, row, transition)?;
+        let author = MessageAuthorRow {
+            kind: AuthorKind::Agent,
+            id: agent.id.clone(),
+            name: Some(agent.name.clone()),
+        };
+        let message = tx.insert_message(&id, &author, None, &new)?;
+        tx.mark_read(&id, crate::store::Reader::Agent, message.seq)?;
+        decision.messages.push(message.clone());
+        decision.after = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
+        Ok(Written::Committed {
+            decision: Box::new(decision),
             message,
-        });
-    }
-    let row = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
-    let event = Event::AgentMessage {
-        agent: agent.id.clone(),
-        in_workstreams: agent.workstreams.contains(&row.workstream),
-        has_capacity: tx.agent_load(&agent.id).await? < agent.capacity,
-    };
-    let transition = rules::apply(&facts(state, &row), &event)?;
-    let mut decision = commit_transition(state, &mut tx, row, transition).await?;
-    let author = MessageAuthorRow {
-        kind: AuthorKind::Agent,
-        id: agent.id.clone(),
-        name: Some(agent.name.clone()),
-    };
-    let message = tx.insert_message(id, &author, None, &new).await?;
-    tx.mark_read(id, crate::store::Reader::Agent, message.seq)
-        .await?;
-    decision.messages.push(message.clone());
-    decision.after = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
-    commit(state, tx, &decision.messages).await?;
-    Ok(Written::Committed {
-        decision: Box::new(decision),
-        message,
+        })
     })
+    .await
 }
 
 /// An agent's accept, ✖ (wait) or end.
@@ -196,37 +211,38 @@ pub async fn agent_action(
     agent: &AgentConfig,
     action: AgentAction,
 ) -> Result<Decision, DecideError> {
-    let mut tx = state.store.begin().await?;
-    let row = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
-    let in_workstreams = agent.workstreams.contains(&row.workstream);
-    let event = match action {
-        AgentAction::Accept => Event::AgentAccept {
-            agent: agent.id.clone(),
-            in_workstreams,
-            has_capacity: tx.agent_load(&agent.id).await? < agent.capacity,
-        },
-        AgentAction::Wait => Event::AgentWait {
-            agent: agent.id.clone(),
-        },
-        AgentAction::End => Event::AgentEnd {
-            agent: agent.id.clone(),
-            in_workstreams,
-        },
-    };
-    // Repeating an action (accept on an active conversation, ✖ on a waiting one) changes nothing
-    // and answers with the conversation as it is.
-    let unchanged = Decision {
-        before: row.clone(),
-        after: row.clone(),
-        messages: Vec::new(),
-        notices: Vec::new(),
-        route: false,
-        started: false,
-        timers_changed: false,
-    };
-    Ok(decide_and_commit(state, tx, row, &event)
-        .await?
-        .unwrap_or(unchanged))
+    let (id, agent) = (id.clone(), agent.clone());
+    commit(state, move |ctx, tx| {
+        let row = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
+        let in_workstreams = agent.workstreams.contains(&row.workstream);
+        let event = match action {
+            AgentAction::Accept => Event::AgentAccept {
+                agent: agent.id.clone(),
+                in_workstreams,
+                has_capacity: tx.agent_load(&agent.id)? < agent.capacity,
+            },
+            AgentAction::Wait => Event::AgentWait {
+                agent: agent.id.clone(),
+            },
+            AgentAction::End => Event::AgentEnd {
+                agent: agent.id.clone(),
+                in_workstreams,
+            },
+        };
+        // Repeating an action (accept on an active conversation, ✖ on a waiting one) changes
+        // nothing and answers with the conversation as it is.
+        let unchanged = Decision {
+            before: row.clone(),
+            after: row.clone(),
+            messages: Vec::new(),
+            notices: Vec::new(),
+            route: false,
+            started: false,
+            timers_changed: false,
+        };
+        Ok(decide_in(ctx, tx, row, &event)?.unwrap_or(unchanged))
+    })
+    .await
 }
 
 /// A customer event (opened, end, left, back) on their current conversation; `None` when they
@@ -236,11 +252,14 @@ pub async fn customer_event(
     identity: &CustomerIdentity,
     event: Event,
 ) -> Result<Option<Decision>, DecideError> {
-    let mut tx = state.store.begin().await?;
-    let Some(row) = tx.current_conversation(identity).await? else {
-        return Ok(None);
-    };
-    decide_and_commit(state, tx, row, &event).await
+    let identity = identity.clone();
+    commit(state, move |ctx, tx| {
+        let Some(row) = tx.current_conversation(&identity)? else {
+            return Ok(None);
+        };
+        decide_in(ctx, tx, row, &event)
+    })
+    .await
 }
 
 /// Routing's assignments and presence changes.
@@ -249,13 +268,16 @@ pub async fn system_event(
     id: &ConversationId,
     event: SystemEvent,
 ) -> Result<Option<Decision>, DecideError> {
-    let mut tx = state.store.begin().await?;
-    let row = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
-    let event = match event {
-        SystemEvent::Assign { agent } => Event::Assign { agent },
-        SystemEvent::AgentOffline { agent } => Event::AgentOffline { agent },
-    };
-    decide_and_commit(state, tx, row, &event).await
+    let id = id.clone();
+    commit(state, move |ctx, tx| {
+        let row = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
+        let event = match event {
+            SystemEvent::Assign { agent } => Event::Assign { agent },
+            SystemEvent::AgentOffline { agent } => Event::AgentOffline { agent },
+        };
+        decide_in(ctx, tx, row, &event)
+    })
+    .await
 }
 
 /// A stored timer came due; `None` when it was cancelled or moved meanwhile.
@@ -264,34 +286,33 @@ pub async fn timer_due(
     id: &ConversationId,
     timer: Timer,
 ) -> Result<Option<Decision>, DecideError> {
-    let mut tx = state.store.begin().await?;
-    if !tx.take_due_timer(id, timer, &state.now_text()).await? {
-        return Ok(None);
-    }
-    let row = tx.conversation(id).await?.ok_or(DecideError::NotFound)?;
-    // The timer row is gone either way: commit even when the rule changes nothing.
-    let transition = rules::apply(&facts(state, &row), &Event::TimerDue(timer))?;
-    let decision = commit_transition(state, &mut tx, row, transition).await?;
-    commit(state, tx, &decision.messages).await?;
-    Ok(Some(decision))
+    let id = id.clone();
+    commit(state, move |ctx, tx| {
+        if !tx.take_due_timer(&id, timer, &ctx.at())? {
+            return Ok(None);
+        }
+        let row = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
+        // The timer row is gone either way: commit even when the rule changes nothing.
+        let transition = rules::apply(&facts(&ctx.config, &row), &Event::TimerDue(timer))?;
+        commit_transition(ctx, tx, row, transition).map(Some)
+    })
+    .await
 }
 
-/// Applies `event` to `row` and commits the outcome; `None` (and nothing written) when the rules
-/// change nothing.
-async fn decide_and_commit(
-    state: &AppState,
-    mut tx: StoreTx,
+/// Applies `event` to `row` inside the write; `None` (and nothing written) when the rules change
+/// nothing.
+fn decide_in(
+    ctx: &Context,
+    tx: &mut StoreTx<'_>,
     row: ConversationRow,
     event: &Event,
 ) -> Result<Option<Decision>, DecideError> {
-    let facts = facts(state, &row);
+    let facts = facts(&ctx.config, &row);
     let transition = rules::apply(&facts, event)?;
     if transition.is_noop(&facts) {
         return Ok(None);
     }
-    let decision = commit_transition(state, &mut tx, row, transition).await?;
-    commit(state, tx, &decision.messages).await?;
-    Ok(Some(decision))
+    commit_transition(ctx, tx, row, transition).map(Some)
 }
 
 /// System messages of a given kind written into a conversation outside any state change (the
@@ -301,46 +322,108 @@ pub async fn notices(
     id: &ConversationId,
     texts: Vec<(&'static str, String)>,
 ) -> Result<Vec<Message>, DecideError> {
-    let mut tx = state.store.begin().await?;
-    let at = state.now_text();
-    let mut messages = Vec::new();
-    for (kind, text) in texts {
-        let new = NewMessage {
-            client_id: None,
-            text,
-            at: at.clone(),
-        };
-        messages.push(
-            tx.insert_message(id, &system_author(), Some(kind), &new)
-                .await?,
-        );
+    let id = id.clone();
+    commit(state, move |ctx, tx| {
+        let at = ctx.at();
+        let mut messages = Vec::new();
+        for (kind, text) in texts {
+            let new = NewMessage {
+                client_id: None,
+                text,
+                at: at.clone(),
+            };
+            messages.push(tx.insert_message(&id, &system_author(), Some(kind), &new)?);
+        }
+        Ok(messages)
+    })
+    .await
+}
+
+/// What a decision needs from the relay, moved into the write (it runs on the writer thread).
+struct Context {
+    config: Arc<Config>,
+    now: Timestamp,
+}
+
+impl Context {
+    fn at(&self) -> String {
+        crate::clock::rfc3339(self.now)
     }
-    commit(state, tx, &messages).await?;
-    Ok(messages)
 }
 
-/// Commits `tx`, then counts the `messages` it made durable and how long the write took.
-async fn commit(state: &AppState, tx: StoreTx, messages: &[Message]) -> Result<(), StoreError> {
-    let begun = tx.begun();
-    tx.commit().await?;
-    state.metrics.messages_committed(messages, begun.elapsed());
-    Ok(())
+/// What a commit made durable, for the metrics.
+trait Committed {
+    fn messages(&self) -> &[Message];
 }
 
-/// Whether the token or the widget brought a name, email or language the row does not have yet;
-/// most messages bring none, and skip the write.
-fn customer_details_changed(row: &ConversationRow, write: &CustomerWrite<'_>) -> bool {
-    let differs = |new: Option<&str>, stored: &Option<String>| {
-        new.is_some_and(|new| stored.as_deref() != Some(new))
+impl Committed for Decision {
+    fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+}
+
+impl Committed for Option<Decision> {
+    fn messages(&self) -> &[Message] {
+        self.as_ref().map_or(&[], |decision| &decision.messages)
+    }
+}
+
+impl Committed for Written {
+    fn messages(&self) -> &[Message] {
+        match self {
+            Written::Committed { decision, .. } => &decision.messages,
+            Written::Duplicate { .. } => &[],
+        }
+    }
+}
+
+impl Committed for Vec<Message> {
+    fn messages(&self) -> &[Message] {
+        self
+    }
+}
+
+/// Runs `work` as one write with the relay's configuration and the current time, then counts
+/// the messages it made durable and how long that took (queueing behind other writes included).
+async fn commit<T: Committed + Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
+) -> Result<T, DecideError> {
+    let begun = Instant::now();
+    let ctx = Context {
+        config: Arc::clone(&state.config),
+        now: state.clock.now(),
     };
-    differs(write.name, &row.customer_name)
-        || differs(write.email, &row.customer_email)
-        || row.locale != write.locale
+    let done = state.store.write(move |tx| work(&ctx, tx)).await?;
+    state
+        .metrics
+        .messages_committed(done.messages(), begun.elapsed());
+    Ok(done)
+}
+
+/// The customer's name, email and language as the token and the widget give them.
+struct CustomerDetails {
+    name: Option<String>,
+    email: Option<String>,
+    locale: String,
+}
+
+impl CustomerDetails {
+    /// Whether they bring a name, email or language the row does not have yet; most messages
+    /// bring none, and skip the write.
+    fn differs_from(&self, row: &ConversationRow) -> bool {
+        let differs = |new: &Option<String>, stored: &Option<String>| {
+            new.as_ref().is_some_and(|new| stored.as_ref() != Some(new))
+        };
+        differs(&self.name, &row.customer_name)
+            || differs(&self.email, &row.customer_email)
+            || row.locale != self.locale
+    }
 }
 
 /// The facts the rules see: the stored conversation plus its workstream's settings.
-pub fn facts(state: &AppState, row: &ConversationRow) -> Facts {
-    let workstream = state.config.workstream(&row.workstream);
+pub fn facts(config: &Config, row: &ConversationRow) -> Facts {
+    let workstream = config.workstream(&row.workstream);
     Facts {
         mode: row.mode,
         state: row.state,
@@ -377,15 +460,27 @@ fn timer_duration(workstream: Option<&WorkstreamConfig>, timer: Timer) -> Option
 }
 
 /// Stores `transition` and carries out its effects inside `tx`.
-async fn commit_transition(
-    state: &AppState,
+fn commit_transition(
+    ctx: &Context,
     tx: &mut StoreTx,
     before: ConversationRow,
     transition: Transition,
 ) -> Result<Decision, DecideError> {
-    let now = state.clock.now();
-    let at = crate::clock::rfc3339(now);
-    let workstream = state.config.workstream(&before.workstream);
+    if transition.is_noop(&facts(&ctx.config, &before)) {
+        // Nothing to store (most messages in a running chat): the row stays as it was read.
+        return Ok(Decision {
+            after: before.clone(),
+            before,
+            messages: Vec::new(),
+            notices: Vec::new(),
+            route: false,
+            started: false,
+            timers_changed: false,
+        });
+    }
+    let now = ctx.now;
+    let at = ctx.at();
+    let workstream = ctx.config.workstream(&before.workstream);
     tx.save_state(
         &before.id,
         &SavedState {
@@ -395,8 +490,7 @@ async fn commit_transition(
             returned_notified: transition.returned_notified,
             at: &at,
         },
-    )
-    .await?;
+    )?;
     let assigned_from_queue =
         before.state == ConversationState::Open && transition.state == ConversationState::Active;
     if assigned_from_queue
@@ -407,7 +501,7 @@ async fn commit_transition(
             .as_secs()
             .max(0)
             .unsigned_abs();
-        tx.record_wait(&before.workstream, waited, &at).await?;
+        tx.record_wait(&before.workstream, waited, &at)?;
     }
     let mut decision = Decision {
         after: before.clone(),
@@ -422,15 +516,14 @@ async fn commit_transition(
     for effect in transition.effects {
         match effect {
             Effect::System(kind) => {
-                let (name, text) = system_text(state, &decision.before, kind, &transition.agent);
+                let (name, text) =
+                    system_text(&ctx.config, &decision.before, kind, &transition.agent);
                 let new = NewMessage {
                     client_id: None,
                     text,
                     at: at.clone(),
                 };
-                let message = tx
-                    .insert_message(&id, &system_author(), Some(name), &new)
-                    .await?;
+                let message = tx.insert_message(&id, &system_author(), Some(name), &new)?;
                 decision.messages.push(message);
             }
             Effect::Notify { agent, notice } => decision.notices.push((agent, notice)),
@@ -439,36 +532,32 @@ async fn commit_transition(
                     let span = jiff::SignedDuration::try_from(duration)
                         .unwrap_or(jiff::SignedDuration::MAX);
                     let due = now.saturating_add(span).unwrap_or(now);
-                    tx.set_timer(&id, timer, &crate::clock::rfc3339(due))
-                        .await?;
+                    tx.set_timer(&id, timer, &crate::clock::rfc3339(due))?;
                     decision.timers_changed = true;
                 }
             }
-            Effect::CancelTimer(timer) => tx.cancel_timer(&id, timer).await?,
+            Effect::CancelTimer(timer) => tx.cancel_timer(&id, timer)?,
             Effect::Route => decision.route = true,
         }
     }
-    decision.after = tx.conversation(&id).await?.ok_or(DecideError::NotFound)?;
+    decision.after = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
     Ok(decision)
 }
 
 fn system_text(
-    state: &AppState,
+    config: &Config,
     row: &ConversationRow,
     kind: SystemKind,
     agent: &Option<String>,
 ) -> (&'static str, String) {
-    let overrides = state
-        .config
-        .workstream(&row.workstream)
-        .map(|w| &w.messages);
+    let overrides = config.workstream(&row.workstream).map(|w| &w.messages);
     let empty = Default::default();
     let overrides = overrides.unwrap_or(&empty);
     match kind {
         SystemKind::AgentJoined => {
             let name = agent
                 .as_deref()
-                .map(|id| state.config.agent(id).map_or(id, |a| a.name.as_str()))
+                .map(|id| config.agent(id).map_or(id, |a| a.name.as_str()))
                 .unwrap_or_default();
             let text = system_messages::render(
                 system_messages::AGENT_JOINED,

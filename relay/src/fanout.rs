@@ -27,7 +27,9 @@ pub fn publish(state: &AppState, decision: &Decision) {
         };
         state.hub.publish_customer(&after.identity, frame);
     }
-    let detail = conversation_view(state, after);
+    // Built only when an agent event carries it (most messages change no state).
+    let view = std::cell::OnceCell::new();
+    let detail = || view.get_or_init(|| conversation_view(state, after)).clone();
     for agent in recipients(state, decision) {
         for message in &decision.messages {
             let event = AgentEvent::Message {
@@ -39,7 +41,7 @@ pub fn publish(state: &AppState, decision: &Decision) {
         if changed {
             let event = AgentEvent::State {
                 conversation: after.id.clone(),
-                detail: detail.clone(),
+                detail: detail(),
             };
             state.hub.publish_agent(&agent, event);
         }
@@ -48,11 +50,11 @@ pub fn publish(state: &AppState, decision: &Decision) {
         let event = match notice {
             AgentNotice::Assigned => AgentEvent::Assigned {
                 conversation: after.id.clone(),
-                detail: detail.clone(),
+                detail: detail(),
             },
             AgentNotice::CustomerReturned => AgentEvent::CustomerReturned {
                 conversation: after.id.clone(),
-                detail: detail.clone(),
+                detail: detail(),
             },
         };
         state.hub.publish_agent(agent, event);

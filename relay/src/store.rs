@@ -1,5 +1,5 @@
-//! The durable store: SQLite through sqlx, one group-committing writer connection and a pool of
-//! readers.
+//! The durable store: SQLite, one group-committing writer thread (rusqlite) and a pool of
+//! readers (sqlx).
 //!
 //! Every message is committed before anyone is told about it; `synchronous = FULL` makes a commit
 //! survive power loss, and group commit (`writer`) shares one fsync among concurrent writes.
@@ -16,16 +16,19 @@ pub use messages::{MessageAuthorRow, NewMessage, Reader};
 pub use timers::DueTimer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Pool, Sqlite, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Pool, Sqlite};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
-use writer::{WriteGuard, Writer};
+use std::time::Duration;
+pub use writer::StoreTx;
+use writer::Writer;
 
 /// What went wrong in the store. Never shown to clients.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database url (expected sqlite://…)")]
@@ -69,12 +72,13 @@ impl Store {
         {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        // One writer serialises commits, so no transaction ever waits on SQLite's write lock.
-        let mut writer = options.connect().await?;
+        let mut migrator = options.clone().connect().await?;
         sqlx::migrate!("./migrations/sqlite")
-            .run(&mut writer)
+            .run(&mut migrator)
             .await?;
-        let writer = Writer::new(writer, metrics);
+        migrator.close().await?;
+        // One writer serialises commits, so no transaction ever waits on SQLite's write lock.
+        let writer = Writer::start(options.get_filename(), metrics)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -82,15 +86,19 @@ impl Store {
         Ok(Self { writer, reader })
     }
 
-    /// Starts a write transaction. Commits are serialised by the single writer connection, so
-    /// what a transaction reads stays true until it commits.
-    pub async fn begin(&self) -> Result<StoreTx, StoreError> {
-        // Taken before waiting for the writer: queueing behind other writes is part of latency.
-        let begun = Instant::now();
-        Ok(StoreTx {
-            write: self.writer.begin().await?,
-            begun,
-        })
+    /// Runs `work` as one write transaction on the writer thread and returns its result once it
+    /// is durable. Writes are serialised, so what `work` reads stays true until it commits; an
+    /// `Err` from `work` undoes what it wrote. The write runs to its end even when the caller
+    /// stops waiting (a resend then finds it by its client id).
+    pub async fn write<T, E>(
+        &self,
+        work: impl FnOnce(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.write(work).await
     }
 
     /// Moves `reader`'s read mark in one short transaction.
@@ -100,43 +108,20 @@ impl Store {
         reader: Reader,
         seq: u64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.mark_read(conversation, reader, seq).await?;
-        tx.commit().await
+        let conversation = conversation.clone();
+        self.write(move |tx| tx.mark_read(&conversation, reader, seq))
+            .await
     }
 
     /// `(commits, writes)` since start: how well group commit batches.
-    pub async fn commit_counts(&self) -> (u64, u64) {
-        self.writer.counts().await
+    pub fn commit_counts(&self) -> (u64, u64) {
+        self.writer.counts()
     }
 
     /// Closes both pools, waiting for in-flight work.
     pub async fn close(&self) {
         self.writer.flush().await;
         self.reader.close().await;
-    }
-}
-
-/// A write transaction: read, decide, write, then `commit`. Dropped without commit, it rolls back.
-pub struct StoreTx {
-    write: WriteGuard,
-    begun: Instant,
-}
-
-impl StoreTx {
-    /// Makes everything written in the transaction durable; returns once it is on disk.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.write.release().await
-    }
-
-    /// When [`Store::begin`] was called, for the commit latency metric.
-    pub fn begun(&self) -> Instant {
-        self.begun
-    }
-
-    /// The writer connection, inside this transaction.
-    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
-        self.write.conn()
     }
 }
 
@@ -153,32 +138,46 @@ mod tests {
     use super::*;
     use tetap_shared::Mode;
 
+    fn identity(subject: &str) -> CustomerIdentity {
+        CustomerIdentity {
+            issuer: "iss".into(),
+            subject: subject.into(),
+            workstream: "w".into(),
+        }
+    }
+
+    fn create(
+        tx: &mut StoreTx<'_>,
+        identity: &CustomerIdentity,
+        at: &str,
+    ) -> Result<ConversationRow, StoreError> {
+        tx.create_conversation(NewConversation {
+            identity,
+            mode: Mode::Persistent,
+            customer_name: None,
+            customer_email: None,
+            locale: "en",
+            at,
+        })
+    }
+
+    async fn open(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        Store::open(&url).await.expect("store")
+    }
+
     #[tokio::test]
     async fn concurrent_writes_share_commits_and_each_hears_after_its_commit() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("store");
+        let store = open(&dir).await;
         let writes: Vec<_> = (0..200)
             .map(|i| {
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let identity = CustomerIdentity {
-                        issuer: "iss".into(),
-                        subject: format!("s{i}"),
-                        workstream: "w".into(),
-                    };
-                    let mut tx = store.begin().await?;
-                    let row = tx
-                        .create_conversation(NewConversation {
-                            identity: &identity,
-                            mode: Mode::Persistent,
-                            customer_name: None,
-                            customer_email: None,
-                            locale: "en",
-                            at: "2026-11-24T09:00:00.000Z",
-                        })
+                    let identity = identity(&format!("s{i}"));
+                    let row = store
+                        .write(move |tx| create(tx, &identity, "2026-11-24T09:00:00.000Z"))
                         .await?;
-                    tx.commit().await?;
                     // Committed means readable by anyone.
                     store
                         .conversation(&row.id)
@@ -190,42 +189,50 @@ mod tests {
         for write in writes {
             assert!(write.await.expect("task").expect("write"));
         }
-        let (commits, writes) = store.commit_counts().await;
+        let (commits, writes) = store.commit_counts();
         assert_eq!(writes, 200);
         assert!(commits < 200, "{commits} commits for 200 concurrent writes");
     }
 
     #[tokio::test]
-    async fn an_abandoned_write_leaves_no_trace_and_does_not_block_others() {
+    async fn a_failed_write_leaves_no_trace_and_does_not_block_others() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("store");
-        let identity = CustomerIdentity {
-            issuer: "iss".into(),
-            subject: "s".into(),
-            workstream: "w".into(),
+        let store = open(&dir).await;
+        let refused: Result<ConversationRow, StoreError> = store
+            .write(|tx| {
+                let ghost = create(tx, &identity("s"), "2026-11-24T09:00:00.000Z")?;
+                Err(StoreError::Corrupt(ghost.id.0))
+            })
+            .await;
+        let Err(StoreError::Corrupt(ghost)) = refused else {
+            panic!("the write's own error comes back: {refused:?}");
         };
-        let new = |at| NewConversation {
-            identity: &identity,
-            mode: Mode::Persistent,
-            customer_name: None,
-            customer_email: None,
-            locale: "en",
-            at,
-        };
-        let mut abandoned = store.begin().await.expect("begin");
-        let ghost = abandoned
-            .create_conversation(new("2026-11-24T09:00:00.000Z"))
+        let kept = store
+            .write(|tx| create(tx, &identity("s"), "2026-11-24T09:00:01.000Z"))
             .await
-            .expect("insert");
-        drop(abandoned);
-        let mut tx = store.begin().await.expect("begin after abandon");
-        let kept = tx
-            .create_conversation(new("2026-11-24T09:00:01.000Z"))
-            .await
-            .expect("insert");
-        tx.commit().await.expect("commit");
-        assert_eq!(store.conversation(&ghost.id).await.expect("read"), None);
+            .expect("write after a failed one");
+        let ghost = tetap_shared::ConversationId(ghost);
+        assert_eq!(store.conversation(&ghost).await.expect("read"), None);
         assert!(store.conversation(&kept.id).await.expect("read").is_some());
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_is_undone_and_the_writer_serves_the_next() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = open(&dir).await;
+        let crashed: Result<(), StoreError> = store
+            .write(|tx| {
+                create(tx, &identity("p"), "2026-11-24T09:00:00.000Z")?;
+                panic!("a bug in a write");
+            })
+            .await;
+        assert!(matches!(crashed, Err(StoreError::Commit(_))), "{crashed:?}");
+        let kept = store
+            .write(|tx| create(tx, &identity("p"), "2026-11-24T09:00:01.000Z"))
+            .await
+            .expect("the writer still writes");
+        assert_eq!(kept.created_at, "2026-11-24T09:00:01.000Z");
+        let current = store.current_conversation(&identity("p")).await;
+        assert_eq!(current.expect("read").map(|row| row.id), Some(kept.id));
     }
 }

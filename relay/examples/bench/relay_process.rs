@@ -155,6 +155,15 @@ workstreams = ["support"]
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// A sample of the relay's `/metrics` (0 when absent).
+    pub async fn metric(&self, series: &str) -> anyhow::Result<f64> {
+        let text = reqwest::get(self.http("/metrics")).await?.text().await?;
+        Ok(text
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0))
+    }
+
     pub async fn agent_token(&self) -> anyhow::Result<String> {
         let body: Value = reqwest::Client::new()
             .post(self.http("/v1/agent/login"))

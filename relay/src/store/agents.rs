@@ -1,6 +1,7 @@
 //! Agent presence and sign-in sessions, both stored so they survive a relay restart.
 
 use super::{Store, StoreError, StoreTx};
+use rusqlite::{OptionalExtension, params};
 
 impl Store {
     /// The agent's stored presence: `offline` until they first go online.
@@ -15,17 +16,15 @@ impl Store {
 
     /// Stores the agent's presence (`online` or `offline`).
     pub async fn set_presence(&self, agent_id: &str, presence: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO agents (id, presence) VALUES (?, ?) \
-             ON CONFLICT (id) DO UPDATE SET presence = excluded.presence",
-        )
-        .bind(agent_id)
-        .bind(presence)
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let (agent_id, presence) = (agent_id.to_owned(), presence.to_owned());
+        self.write(move |tx| {
+            tx.run(
+                "INSERT INTO agents (id, presence) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET presence = excluded.presence",
+                params![agent_id, presence],
+            )
+        })
+        .await
     }
 
     /// How many conversations use the agent's capacity (`active` ones).
@@ -47,19 +46,15 @@ impl Store {
         created_at: &str,
         expires_at: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(token_hash)
-        .bind(agent_id)
-        .bind(created_at)
-        .bind(expires_at)
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let values = [token_hash, agent_id, created_at, expires_at].map(str::to_owned);
+        self.write(move |tx| {
+            tx.run(
+                "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                values,
+            )
+        })
+        .await
     }
 
     /// The agent signed in with this token hash, if the session has not expired at `now`.
@@ -79,35 +74,42 @@ impl Store {
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(tx.conn())
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let token_hash = token_hash.to_owned();
+        self.write(move |tx| {
+            tx.run(
+                "DELETE FROM agent_sessions WHERE token_hash = ?1",
+                [token_hash],
+            )
+        })
+        .await
     }
 }
 
-impl StoreTx {
+impl StoreTx<'_> {
     /// Whether the agent is online, as this transaction sees it.
-    pub async fn is_online(&mut self, agent_id: &str) -> Result<bool, StoreError> {
-        let presence: Option<String> =
-            sqlx::query_scalar("SELECT presence FROM agents WHERE id = ?")
-                .bind(agent_id)
-                .fetch_optional(self.conn())
-                .await?;
+    pub fn is_online(&mut self, agent_id: &str) -> Result<bool, StoreError> {
+        let presence: Option<String> = self
+            .conn
+            .prepare_cached("SELECT presence FROM agents WHERE id = ?1")?
+            .query_row([agent_id], |row| row.get(0))
+            .optional()?;
         Ok(presence.as_deref() == Some("online"))
     }
 
     /// The agent's `active` conversations, as this transaction sees them.
-    pub async fn agent_load(&mut self, agent_id: &str) -> Result<u32, StoreError> {
-        let load: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM conversations WHERE agent_id = ? AND state = 'active'",
-        )
-        .bind(agent_id)
-        .fetch_one(self.conn())
-        .await?;
+    pub fn agent_load(&mut self, agent_id: &str) -> Result<u32, StoreError> {
+        let load: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM conversations WHERE agent_id = ?1 AND state = 'active'",
+            )?
+            .query_row([agent_id], |row| row.get(0))?;
         Ok(u32::try_from(load).unwrap_or(u32::MAX))
+    }
+
+    /// Runs one statement that returns nothing.
+    fn run(&mut self, sql: &str, values: impl rusqlite::Params) -> Result<(), StoreError> {
+        self.conn.prepare_cached(sql)?.execute(values)?;
+        Ok(())
     }
 }

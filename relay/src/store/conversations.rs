@@ -2,6 +2,7 @@
 //! saving what the rules decided.
 
 use super::{Store, StoreError, StoreTx, to_u64};
+use rusqlite::{OptionalExtension, params};
 use sqlx::FromRow;
 use tetap_shared::{ConversationId, ConversationState, Mode};
 
@@ -76,9 +77,29 @@ pub(super) struct RawConversation {
     locale: String,
 }
 
-pub(super) const COLUMNS: &str = "id, workstream, mode, state, issuer, subject, customer_name, \
-    customer_email, agent_id, affinity_agent, last_seq, agent_read_seq, customer_read_seq, created_at, \
-    returned_notified, queued_at, locale";
+/// The columns of a [`RawConversation`], in the order `from_row` reads them by index.
+macro_rules! conversation_columns {
+    () => {
+        "id, workstream, mode, state, issuer, subject, customer_name, customer_email, agent_id, \
+         affinity_agent, last_seq, agent_read_seq, customer_read_seq, created_at, \
+         returned_notified, queued_at, locale"
+    };
+}
+
+pub(super) const COLUMNS: &str = conversation_columns!();
+/// One conversation by id.
+const BY_ID: &str = concat!(
+    "SELECT ",
+    conversation_columns!(),
+    " FROM conversations WHERE id = ?1"
+);
+/// The customer's conversation that is not closed.
+const CURRENT: &str = concat!(
+    "SELECT ",
+    conversation_columns!(),
+    " FROM conversations WHERE issuer = ?1 AND subject = ?2 AND workstream = ?3 \
+     AND state <> 'closed'"
+);
 
 impl TryFrom<RawConversation> for ConversationRow {
     type Error = StoreError;
@@ -120,20 +141,13 @@ fn convert(rows: Vec<RawConversation>) -> Result<Vec<ConversationRow>, StoreErro
     rows.into_iter().map(ConversationRow::try_from).collect()
 }
 
-fn current_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} FROM conversations \
-         WHERE issuer = ? AND subject = ? AND workstream = ? AND state <> 'closed'"
-    )
-}
-
 impl Store {
     /// The customer's conversation that is not closed, if any (there is at most one, R2).
     pub async fn current_conversation(
         &self,
         identity: &CustomerIdentity,
     ) -> Result<Option<ConversationRow>, StoreError> {
-        let raw: Option<RawConversation> = sqlx::query_as(&current_sql())
+        let raw: Option<RawConversation> = sqlx::query_as(CURRENT)
             .bind(&identity.issuer)
             .bind(&identity.subject)
             .bind(&identity.workstream)
@@ -147,8 +161,7 @@ impl Store {
         &self,
         id: &ConversationId,
     ) -> Result<Option<ConversationRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ?");
-        let raw: Option<RawConversation> = sqlx::query_as(&sql)
+        let raw: Option<RawConversation> = sqlx::query_as(BY_ID)
             .bind(&id.0)
             .fetch_optional(&self.reader)
             .await?;
@@ -251,112 +264,131 @@ impl Store {
     }
 }
 
-impl StoreTx {
+impl StoreTx<'_> {
     /// One conversation by id, as this transaction sees it.
-    pub async fn conversation(
+    pub fn conversation(
         &mut self,
         id: &ConversationId,
     ) -> Result<Option<ConversationRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ?");
-        let raw: Option<RawConversation> = sqlx::query_as(&sql)
-            .bind(&id.0)
-            .fetch_optional(self.conn())
-            .await?;
+        let mut statement = self.conn.prepare_cached(BY_ID)?;
+        let raw = statement
+            .query_row([&id.0], RawConversation::from_row)
+            .optional()?;
         raw.map(ConversationRow::try_from).transpose()
     }
 
     /// The customer's conversation that is not closed, as this transaction sees it.
-    pub async fn current_conversation(
+    pub fn current_conversation(
         &mut self,
         identity: &CustomerIdentity,
     ) -> Result<Option<ConversationRow>, StoreError> {
-        let raw: Option<RawConversation> = sqlx::query_as(&current_sql())
-            .bind(&identity.issuer)
-            .bind(&identity.subject)
-            .bind(&identity.workstream)
-            .fetch_optional(self.conn())
-            .await?;
+        let mut statement = self.conn.prepare_cached(CURRENT)?;
+        let raw = statement
+            .query_row(
+                [&identity.issuer, &identity.subject, &identity.workstream],
+                RawConversation::from_row,
+            )
+            .optional()?;
         raw.map(ConversationRow::try_from).transpose()
     }
 
     /// Creates an `open` conversation, queued now.
-    pub async fn create_conversation(
+    pub fn create_conversation(
         &mut self,
         new: NewConversation<'_>,
     ) -> Result<ConversationRow, StoreError> {
         let id = ConversationId(uuid::Uuid::new_v4().to_string());
-        sqlx::query(
-            "INSERT INTO conversations (id, workstream, mode, state, issuer, subject, \
-             customer_name, customer_email, locale, created_at, updated_at, queued_at) \
-             VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id.0)
-        .bind(&new.identity.workstream)
-        .bind(new.mode.as_str())
-        .bind(&new.identity.issuer)
-        .bind(&new.identity.subject)
-        .bind(new.customer_name)
-        .bind(new.customer_email)
-        .bind(new.locale)
-        .bind(new.at)
-        .bind(new.at)
-        .bind(new.at)
-        .execute(self.conn())
-        .await?;
-        self.conversation(&id)
-            .await?
+        self.conn
+            .prepare_cached(
+                "INSERT INTO conversations (id, workstream, mode, state, issuer, subject, \
+                 customer_name, customer_email, locale, created_at, updated_at, queued_at) \
+                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+            )?
+            .execute(params![
+                id.0,
+                new.identity.workstream,
+                new.mode.as_str(),
+                new.identity.issuer,
+                new.identity.subject,
+                new.customer_name,
+                new.customer_email,
+                new.locale,
+                new.at,
+            ])?;
+        self.conversation(&id)?
             .ok_or_else(|| StoreError::Corrupt("created conversation vanished".into()))
     }
 
     /// Keeps the customer's latest name, email and locale on the conversation.
-    pub async fn update_customer(
+    pub fn update_customer(
         &mut self,
         id: &ConversationId,
         name: Option<&str>,
         email: Option<&str>,
         locale: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE conversations SET customer_name = coalesce(?, customer_name), \
-             customer_email = coalesce(?, customer_email), locale = ? WHERE id = ?",
-        )
-        .bind(name)
-        .bind(email)
-        .bind(locale)
-        .bind(&id.0)
-        .execute(self.conn())
-        .await?;
+        self.conn
+            .prepare_cached(
+                "UPDATE conversations SET customer_name = coalesce(?1, customer_name), \
+                 customer_email = coalesce(?2, customer_email), locale = ?3 WHERE id = ?4",
+            )?
+            .execute(params![name, email, locale, id.0])?;
         Ok(())
     }
 
     /// Stores a decision of the rules. Entering the queue stamps `queued_at` (FIFO); leaving it
     /// clears it; closing stamps `closed_at`.
-    pub async fn save_state(
+    pub fn save_state(
         &mut self,
         id: &ConversationId,
         saved: &SavedState<'_>,
     ) -> Result<(), StoreError> {
         let open = saved.state == ConversationState::Open;
         let closed = saved.state == ConversationState::Closed;
-        sqlx::query(
-            "UPDATE conversations SET state = ?, agent_id = ?, affinity_agent = ?, \
-             returned_notified = ?, updated_at = ?, \
-             queued_at = CASE WHEN ? THEN coalesce(queued_at, ?) ELSE NULL END, \
-             closed_at = CASE WHEN ? THEN ? ELSE closed_at END \
-             WHERE id = ?",
-        )
-        .bind(saved.state.as_str())
-        .bind(saved.agent)
-        .bind(saved.affinity_agent)
-        .bind(saved.returned_notified)
-        .bind(saved.at)
-        .bind(open)
-        .bind(saved.at)
-        .bind(closed)
-        .bind(saved.at)
-        .bind(&id.0)
-        .execute(self.conn())
-        .await?;
+        self.conn
+            .prepare_cached(
+                "UPDATE conversations SET state = ?1, agent_id = ?2, affinity_agent = ?3, \
+                 returned_notified = ?4, updated_at = ?5, \
+                 queued_at = CASE WHEN ?6 THEN coalesce(queued_at, ?5) ELSE NULL END, \
+                 closed_at = CASE WHEN ?7 THEN ?5 ELSE closed_at END \
+                 WHERE id = ?8",
+            )?
+            .execute(params![
+                saved.state.as_str(),
+                saved.agent,
+                saved.affinity_agent,
+                saved.returned_notified,
+                saved.at,
+                open,
+                closed,
+                id.0,
+            ])?;
         Ok(())
+    }
+}
+
+impl RawConversation {
+    /// The writer's row (rusqlite) as the readers' (sqlx) row type, by the index of
+    /// [`conversation_columns`].
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            workstream: row.get(1)?,
+            mode: row.get(2)?,
+            state: row.get(3)?,
+            issuer: row.get(4)?,
+            subject: row.get(5)?,
+            customer_name: row.get(6)?,
+            customer_email: row.get(7)?,
+            agent_id: row.get(8)?,
+            affinity_agent: row.get(9)?,
+            last_seq: row.get(10)?,
+            agent_read_seq: row.get(11)?,
+            customer_read_seq: row.get(12)?,
+            created_at: row.get(13)?,
+            returned_notified: row.get(14)?,
+            queued_at: row.get(15)?,
+            locale: row.get(16)?,
+        })
     }
 }

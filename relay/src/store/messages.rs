@@ -2,6 +2,7 @@
 //! pages by `seq` (keyset pagination, never OFFSET).
 
 use super::{CustomerIdentity, Store, StoreError, StoreTx, to_i64, to_u64};
+use rusqlite::{OptionalExtension, params};
 use sqlx::FromRow;
 use tetap_shared::{AuthorKind, ConversationId, Message, MessageAuthor};
 
@@ -34,8 +35,48 @@ struct RawMessage {
     at: String,
 }
 
-const MESSAGE_COLUMNS: &str =
-    "seq, id, client_id, author_kind, author_id, author_name, system_kind, text, at";
+/// The columns of a [`RawMessage`], in the order `from_row` reads them by index.
+macro_rules! message_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "seq, ",
+            $prefix,
+            "id, ",
+            $prefix,
+            "client_id, ",
+            $prefix,
+            "author_kind, ",
+            $prefix,
+            "author_id, ",
+            $prefix,
+            "author_name, ",
+            $prefix,
+            "system_kind, ",
+            $prefix,
+            "text, ",
+            $prefix,
+            "at"
+        )
+    };
+}
+
+const MESSAGE_COLUMNS: &str = message_columns!("");
+/// A customer's earlier message by client id, in any conversation of theirs in the workstream;
+/// the conversation id follows the message's columns.
+const CUSTOMER_MESSAGE_BY_CLIENT_ID: &str = concat!(
+    "SELECT ",
+    message_columns!("m."),
+    ", m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+     WHERE m.client_id = ?1 AND c.issuer = ?2 AND c.subject = ?3 AND c.workstream = ?4 \
+     AND m.author_kind = 'customer'"
+);
+/// A message by client id in one conversation.
+const MESSAGE_BY_CLIENT_ID: &str = concat!(
+    "SELECT ",
+    message_columns!(""),
+    " FROM messages WHERE client_id = ?1 AND conversation_id = ?2"
+);
 
 impl TryFrom<RawMessage> for Message {
     type Error = StoreError;
@@ -109,56 +150,48 @@ impl Store {
     }
 }
 
-impl StoreTx {
+impl StoreTx<'_> {
     /// A message this customer already committed with `client_id`, in any of their conversations
     /// of the workstream (a resend may arrive after the conversation closed).
-    pub async fn customer_message_by_client_id(
+    pub fn customer_message_by_client_id(
         &mut self,
         identity: &CustomerIdentity,
         client_id: &str,
     ) -> Result<Option<(ConversationId, Message)>, StoreError> {
-        let columns = MESSAGE_COLUMNS
-            .split(", ")
-            .map(|c| format!("m.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {columns}, m.conversation_id FROM messages m \
-             JOIN conversations c ON c.id = m.conversation_id \
-             WHERE m.client_id = ? AND c.issuer = ? AND c.subject = ? AND c.workstream = ? \
-             AND m.author_kind = 'customer'"
-        );
-        let found = sqlx::query_as::<_, RawMessageIn>(&sql)
-            .bind(client_id)
-            .bind(&identity.issuer)
-            .bind(&identity.subject)
-            .bind(&identity.workstream)
-            .fetch_optional(self.conn())
-            .await?;
+        let found = self
+            .conn
+            .prepare_cached(CUSTOMER_MESSAGE_BY_CLIENT_ID)?
+            .query_row(
+                params![
+                    client_id,
+                    identity.issuer,
+                    identity.subject,
+                    identity.workstream
+                ],
+                |row| Ok((RawMessage::from_row(row)?, row.get::<_, String>(9)?)),
+            )
+            .optional()?;
         found
-            .map(|raw| Ok((ConversationId(raw.conversation_id), raw.message.try_into()?)))
+            .map(|(raw, conversation)| Ok((ConversationId(conversation), raw.try_into()?)))
             .transpose()
     }
 
     /// The message with `client_id` in this conversation, if committed before.
-    pub async fn message_by_client_id(
+    pub fn message_by_client_id(
         &mut self,
         conversation: &ConversationId,
         client_id: &str,
     ) -> Result<Option<Message>, StoreError> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = ? AND conversation_id = ?"
-        );
-        let raw: Option<RawMessage> = sqlx::query_as(&sql)
-            .bind(client_id)
-            .bind(&conversation.0)
-            .fetch_optional(self.conn())
-            .await?;
+        let raw = self
+            .conn
+            .prepare_cached(MESSAGE_BY_CLIENT_ID)?
+            .query_row(params![client_id, conversation.0], RawMessage::from_row)
+            .optional()?;
         raw.map(Message::try_from).transpose()
     }
 
     /// Appends a message with the conversation's next sequence number.
-    pub async fn insert_message(
+    pub fn insert_message(
         &mut self,
         conversation: &ConversationId,
         author: &MessageAuthorRow,
@@ -166,26 +199,31 @@ impl StoreTx {
         new: &NewMessage,
     ) -> Result<Message, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
-        // One statement: the next `seq` comes from the conversation row, and the trigger of
-        // migration 0005 moves `last_seq` (each statement is a round trip to SQLite's thread).
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO messages (conversation_id, seq, id, client_id, author_kind, author_id, \
-             author_name, system_kind, text, at) \
-             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? \
-             RETURNING seq",
-        )
-        .bind(&id)
-        .bind(&new.client_id)
-        .bind(author.kind.as_str())
-        .bind(&author.id)
-        .bind(&author.name)
-        .bind(system_kind)
-        .bind(&new.text)
-        .bind(&new.at)
-        .bind(&conversation.0)
-        .fetch_one(self.conn())
-        .await?;
-        let message = Message {
+        // The next `seq` comes from the conversation row, and the trigger of migration 0005
+        // moves `last_seq`.
+        let seq: i64 = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO messages (conversation_id, seq, id, client_id, author_kind, \
+                 author_id, author_name, system_kind, text, at) \
+                 SELECT id, last_seq + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM conversations \
+                 WHERE id = ?9 RETURNING seq",
+            )?
+            .query_row(
+                params![
+                    id,
+                    new.client_id,
+                    author.kind.as_str(),
+                    author.id,
+                    author.name,
+                    system_kind,
+                    new.text,
+                    new.at,
+                    conversation.0,
+                ],
+                |row| row.get(0),
+            )?;
+        Ok(Message {
             seq: to_u64(seq, "seq")?,
             id,
             client_id: new.client_id.clone(),
@@ -197,12 +235,11 @@ impl StoreTx {
             system_kind: system_kind.map(str::to_owned),
             text: new.text.clone(),
             at: new.at.clone(),
-        };
-        Ok(message)
+        })
     }
 
     /// Marks everything up to `seq` (at most the last message) as read by `reader`.
-    pub async fn mark_read(
+    pub fn mark_read(
         &mut self,
         conversation: &ConversationId,
         reader: Reader,
@@ -211,19 +248,34 @@ impl StoreTx {
         let sql = match reader {
             Reader::Customer => {
                 "UPDATE conversations SET customer_read_seq = \
-                 max(customer_read_seq, min(?, last_seq)) WHERE id = ?"
+                 max(customer_read_seq, min(?1, last_seq)) WHERE id = ?2"
             }
             Reader::Agent => {
-                "UPDATE conversations SET agent_read_seq = max(agent_read_seq, min(?, last_seq)) \
-                 WHERE id = ?"
+                "UPDATE conversations SET agent_read_seq = max(agent_read_seq, min(?1, last_seq)) \
+                 WHERE id = ?2"
             }
         };
-        sqlx::query(sql)
-            .bind(to_i64(seq))
-            .bind(&conversation.0)
-            .execute(self.conn())
-            .await?;
+        self.conn
+            .prepare_cached(sql)?
+            .execute(params![to_i64(seq), conversation.0])?;
         Ok(())
+    }
+}
+
+impl RawMessage {
+    /// The writer's row (rusqlite) as the readers' (sqlx) row type, decoded by column name.
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            seq: row.get(0)?,
+            id: row.get(1)?,
+            client_id: row.get(2)?,
+            author_kind: row.get(3)?,
+            author_id: row.get(4)?,
+            author_name: row.get(5)?,
+            system_kind: row.get(6)?,
+            text: row.get(7)?,
+            at: row.get(8)?,
+        })
     }
 }
 
@@ -232,11 +284,4 @@ impl StoreTx {
 pub enum Reader {
     Customer,
     Agent,
-}
-
-#[derive(FromRow)]
-struct RawMessageIn {
-    #[sqlx(flatten)]
-    message: RawMessage,
-    conversation_id: String,
 }

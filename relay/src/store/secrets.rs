@@ -6,19 +6,20 @@ impl Store {
     /// The secret called `name`: the stored one, or `fresh`, stored now, if there is none yet.
     /// Two relays starting at once on one database agree: the first insert wins.
     pub async fn relay_secret(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO relay_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(fresh)
-        .execute(tx.conn())
-        .await?;
-        let secret: Vec<u8> = sqlx::query_scalar("SELECT value FROM relay_secrets WHERE name = ?")
-            .bind(name)
-            .fetch_one(tx.conn())
-            .await?;
-        tx.commit().await?;
-        Ok(secret)
+        let (name, fresh) = (name.to_owned(), fresh.to_vec());
+        self.write(move |tx| {
+            tx.conn
+                .prepare_cached(
+                    "INSERT INTO relay_secrets (name, value) VALUES (?1, ?2) \
+                     ON CONFLICT (name) DO NOTHING",
+                )?
+                .execute(rusqlite::params![name, fresh])?;
+            let secret: Vec<u8> = tx
+                .conn
+                .prepare_cached("SELECT value FROM relay_secrets WHERE name = ?1")?
+                .query_row([&name], |row| row.get(0))?;
+            Ok(secret)
+        })
+        .await
     }
 }

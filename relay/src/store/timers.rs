@@ -2,6 +2,7 @@
 //! live wait-time notices average.
 
 use super::{Store, StoreError, StoreTx};
+use rusqlite::params;
 use tetap_shared::ConversationId;
 use tetap_shared::rules::Timer;
 
@@ -52,71 +53,67 @@ impl Store {
     }
 }
 
-impl StoreTx {
+impl StoreTx<'_> {
     /// Starts (or restarts) a timer.
-    pub async fn set_timer(
+    pub fn set_timer(
         &mut self,
         conversation: &ConversationId,
         timer: Timer,
         due_at: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO timers (conversation_id, kind, due_at) VALUES (?, ?, ?) \
-             ON CONFLICT (conversation_id, kind) DO UPDATE SET due_at = excluded.due_at",
-        )
-        .bind(&conversation.0)
-        .bind(timer.as_str())
-        .bind(due_at)
-        .execute(self.conn())
-        .await?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO timers (conversation_id, kind, due_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (conversation_id, kind) DO UPDATE SET due_at = excluded.due_at",
+            )?
+            .execute(params![conversation.0, timer.as_str(), due_at])?;
         Ok(())
     }
 
     /// Stops a timer; stopping one that is not running is fine.
-    pub async fn cancel_timer(
+    pub fn cancel_timer(
         &mut self,
         conversation: &ConversationId,
         timer: Timer,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM timers WHERE conversation_id = ? AND kind = ?")
-            .bind(&conversation.0)
-            .bind(timer.as_str())
-            .execute(self.conn())
-            .await?;
+        self.conn
+            .prepare_cached("DELETE FROM timers WHERE conversation_id = ?1 AND kind = ?2")?
+            .execute(params![conversation.0, timer.as_str()])?;
         Ok(())
     }
 
     /// Removes the timer if it is due at `now`; true when it was (so it fires exactly once).
-    pub async fn take_due_timer(
+    pub fn take_due_timer(
         &mut self,
         conversation: &ConversationId,
         timer: Timer,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let removed = sqlx::query(
-            "DELETE FROM timers WHERE conversation_id = ? AND kind = ? AND due_at <= ?",
-        )
-        .bind(&conversation.0)
-        .bind(timer.as_str())
-        .bind(now)
-        .execute(self.conn())
-        .await?;
-        Ok(removed.rows_affected() == 1)
+        let removed = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM timers WHERE conversation_id = ?1 AND kind = ?2 AND due_at <= ?3",
+            )?
+            .execute(params![conversation.0, timer.as_str(), now])?;
+        Ok(removed == 1)
     }
 
     /// Records how long a conversation waited in the queue.
-    pub async fn record_wait(
+    pub fn record_wait(
         &mut self,
         workstream: &str,
         waited_seconds: u64,
         at: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO waits (workstream, waited_seconds, at) VALUES (?, ?, ?)")
-            .bind(workstream)
-            .bind(i64::try_from(waited_seconds).unwrap_or(i64::MAX))
-            .bind(at)
-            .execute(self.conn())
-            .await?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO waits (workstream, waited_seconds, at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                workstream,
+                i64::try_from(waited_seconds).unwrap_or(i64::MAX),
+                at
+            ])?;
         Ok(())
     }
 }

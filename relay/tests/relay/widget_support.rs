@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tetap_relay::clock::{Clock, ManualClock};
-use tetap_relay::store::{MessageAuthorRow, NewMessage, Store};
+use tetap_relay::store::{MessageAuthorRow, NewMessage, Store, StoreError};
 use tetap_shared::{AuthorKind, ConversationId};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -252,29 +252,32 @@ async fn request_head(client: &mut TcpStream) -> Option<[u8; 19]> {
 pub async fn seed(relay: &TestRelay, conversation: &str, total: u64) {
     let url = format!("sqlite://{}", relay.dir.path().join("tetap.db").display());
     let store = Store::open(&url).await.expect("open the relay's database");
-    let mut tx = store.begin().await.expect("begin");
     let at = relay.now().to_string();
-    for n in 2..=total {
-        let (kind, id, name) = if n % 2 == 0 {
-            (AuthorKind::Agent, "anna", Some("Anna".to_owned()))
-        } else {
-            (AuthorKind::Customer, "sari", None)
-        };
-        let author = MessageAuthorRow {
-            kind,
-            id: id.into(),
-            name,
-        };
-        let new = NewMessage {
-            client_id: (kind == AuthorKind::Customer).then(|| format!("seed-{n}")),
-            text: format!("message {n}"),
-            at: at.clone(),
-        };
-        tx.insert_message(&ConversationId::from(conversation), &author, None, &new)
-            .await
-            .expect("insert");
-    }
-    tx.commit().await.expect("commit");
+    let conversation = ConversationId::from(conversation);
+    let seeded: Result<(), StoreError> = store
+        .write(move |tx| {
+            for n in 2..=total {
+                let (kind, id, name) = if n % 2 == 0 {
+                    (AuthorKind::Agent, "anna", Some("Anna".to_owned()))
+                } else {
+                    (AuthorKind::Customer, "sari", None)
+                };
+                let author = MessageAuthorRow {
+                    kind,
+                    id: id.into(),
+                    name,
+                };
+                let new = NewMessage {
+                    client_id: (kind == AuthorKind::Customer).then(|| format!("seed-{n}")),
+                    text: format!("message {n}"),
+                    at: at.clone(),
+                };
+                tx.insert_message(&conversation, &author, None, &new)?;
+            }
+            Ok(())
+        })
+        .await;
+    seeded.expect("seed");
     store.close().await;
 }
 
