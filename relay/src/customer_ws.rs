@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use tetap_shared::frames::MAX_FRAME_BYTES;
 use tetap_shared::rules::Event;
-use tetap_shared::{ErrorCode, ServerFrame};
+use tetap_shared::{ConversationId, ErrorCode, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
 /// How long a socket whose token expired may take to send a fresh one before it is closed.
@@ -84,8 +84,30 @@ struct Customer {
     locale: String,
     /// When the agent was last told the customer is typing.
     last_typing: Option<tokio::time::Instant>,
+    /// The message this socket just acknowledged: its echo from the hub is not sent back to it
+    /// (the ack carried everything), only to the customer's other tabs.
+    acknowledged: Option<(ConversationId, u64)>,
     /// When the socket was told its token expired; it has [`REFRESH_GRACE`] to send a fresh one.
     expiry_told: Option<jiff::Timestamp>,
+}
+
+impl Customer {
+    /// Whether `frame` is the hub's copy of the message this socket just acknowledged.
+    fn is_own_echo(&mut self, frame: &ServerFrame) -> bool {
+        let ServerFrame::Message {
+            conversation,
+            message,
+        } = frame
+        else {
+            return false;
+        };
+        let own = matches!(&self.acknowledged,
+            Some((acked, seq)) if acked == conversation && *seq == message.seq);
+        if own {
+            self.acknowledged = None;
+        }
+        own
+    }
 }
 
 /// One customer socket from hello to goodbye. Borrowing the socket lets the caller release the
@@ -119,6 +141,7 @@ async fn session(state: AppState, socket: &mut WebSocket) {
         tokio::select! {
             biased;
             event = events.recv() => match event {
+                Ok(frame) if customer.is_own_echo(&frame) => {}
                 Ok(frame) => {
                     if send(socket, &frame).await.is_err() {
                         break;

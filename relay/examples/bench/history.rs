@@ -1,6 +1,6 @@
 //! Last-50 history latency on a large store, seeded in bulk straight into SQLite.
 
-use crate::relay_process::Relay;
+use crate::relay_process::{Pin, Relay};
 use crate::report::{Row, ms, percentiles, row};
 use serde_json::Value;
 use std::path::Path;
@@ -63,7 +63,7 @@ pub async fn history_latency(binary: &Path, dir: &Path, rows: usize) -> anyhow::
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(&config, text)?;
-    let mut relay = Relay::spawn(binary, config, port).await?;
+    let mut relay = Relay::spawn(binary, config, port, Pin::OwnCore).await?;
     let agent = relay.agent_token().await?;
     let http = reqwest::Client::new();
     let mut samples = Vec::new();

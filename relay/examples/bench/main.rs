@@ -17,7 +17,7 @@ mod sizes;
 mod storm;
 mod throughput;
 
-use relay_process::Relay;
+use relay_process::{Pin, Relay};
 use std::path::{Path, PathBuf};
 
 /// How big each part's load is.
@@ -88,15 +88,22 @@ async fn main() -> anyhow::Result<()> {
     let host = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let host_origin = format!("http://{}", host.local_addr()?);
     let widget_dist = std::fs::canonicalize(&args[1])?;
-    let mut relay = Relay::start(&relay_binary, dir.path(), &host_origin, &widget_dist).await?;
+    let mut relay = Relay::start(
+        &relay_binary,
+        dir.path(),
+        Pin::OwnCore,
+        &host_origin,
+        &widget_dist,
+    )
+    .await?;
     if wanted("idle") {
         rows.push(memory::idle_memory(&relay, scale.idle_sockets).await?);
     }
     if wanted("latency") {
         rows.extend(latency::delivery_latency(&relay, scale.latency_seconds, fsync.2).await?);
     }
+    let (clients, each) = (scale.throughput_clients, scale.throughput_each);
     if wanted("throughput") {
-        let (clients, each) = (scale.throughput_clients, scale.throughput_each);
         rows.extend(throughput::throughput(&relay, clients, each, fsync.0).await?);
     }
     if wanted("storm") {
@@ -106,6 +113,23 @@ async fn main() -> anyhow::Result<()> {
         rows.push(browser::open_to_first_message(&relay, host).await?);
     }
     relay.stop().await;
+    if wanted("throughput") && relay_process::pinnable() {
+        // On a small machine one core is a hard cap for the relay: the same load once more with
+        // the relay free to use every core (the load generator's too), on a store of its own.
+        let unpinned_dir = dir.path().join("unpinned");
+        std::fs::create_dir_all(&unpinned_dir)?;
+        let mut unpinned = Relay::start(
+            &relay_binary,
+            &unpinned_dir,
+            Pin::Anywhere,
+            &host_origin,
+            &widget_dist,
+        )
+        .await?;
+        let group = throughput::grouped(&unpinned, clients, each).await?;
+        rows.push(group.row("relay not pinned, may use every core"));
+        unpinned.stop().await;
+    }
     if wanted("history") {
         rows.push(history::history_latency(&relay_binary, dir.path(), scale.history_rows).await?);
     }

@@ -7,19 +7,37 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// Where the relay may run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pin {
+    /// On a core of its own, away from the load generator (where the machine allows).
+    OwnCore,
+    /// Wherever the OS puts it, the load generator's core included.
+    Anywhere,
+}
+
 /// Agent anna's password in the bench's relay.
 pub const PASSWORD: &str = "bench-password";
 
 /// The relay's core and the load generator's, when pinning is possible (`taskset`, ≥ 2 cores).
+/// Decided once, before this process is pinned (after that it sees only its own core).
 fn cores() -> Option<(usize, usize)> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let taskset = std::process::Command::new("taskset")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    (cores >= 2 && taskset).then_some((0, 1))
+    static CORES: std::sync::OnceLock<Option<(usize, usize)>> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let taskset = std::process::Command::new("taskset")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        (cores >= 2 && taskset).then_some((0, 1))
+    })
+}
+
+/// Whether the relay can be given a core of its own here.
+pub fn pinnable() -> bool {
+    cores().is_some()
 }
 
 /// Pins every thread of this process (the load generator) to its core; says what was done.
@@ -55,6 +73,7 @@ impl Relay {
     pub async fn start(
         binary: &Path,
         dir: &Path,
+        pin: Pin,
         host_origin: &str,
         widget_dist: &Path,
     ) -> anyhow::Result<Self> {
@@ -100,11 +119,16 @@ workstreams = ["support"]
                 key = keys.join("shop-rsa-public.pem").display(),
             ),
         )?;
-        Self::spawn(binary, config, port).await
+        Self::spawn(binary, config, port, pin).await
     }
 
-    pub async fn spawn(binary: &Path, config: PathBuf, port: u16) -> anyhow::Result<Self> {
-        let mut command = match cores() {
+    pub async fn spawn(
+        binary: &Path,
+        config: PathBuf,
+        port: u16,
+        pin: Pin,
+    ) -> anyhow::Result<Self> {
+        let mut command = match cores().filter(|_| pin == Pin::OwnCore) {
             Some((core, _)) => {
                 let mut taskset = Command::new("taskset");
                 taskset.arg("-c").arg(core.to_string()).arg(binary);

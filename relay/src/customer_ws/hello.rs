@@ -99,6 +99,7 @@ pub(super) async fn hello(
         workstream,
         locale,
         last_typing: None,
+        acknowledged: None,
         expiry_told: None,
     };
     Some((customer, resume))

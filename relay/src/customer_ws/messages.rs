@@ -15,7 +15,7 @@ use tetap_shared::{ErrorCode, ServerFrame};
 pub(super) async fn send_message(
     state: &AppState,
     socket: &mut WebSocket,
-    customer: &Customer,
+    customer: &mut Customer,
     client_id: String,
     text: &str,
 ) -> Result<(), axum::Error> {
@@ -97,6 +97,7 @@ pub(super) async fn send_message(
                 at: message.at.clone(),
             };
             send(socket, &ack).await?;
+            customer.acknowledged = Some((decision.after.id.clone(), message.seq));
             fanout::publish(state, &decision);
             if decision.started {
                 start_notices(state, customer, &decision, within_hours).await;

@@ -55,6 +55,21 @@ async fn a_message_is_acknowledged_after_commit_and_pushed_to_every_tab() {
     };
     assert_eq!(message.text, "Halo, my order is late");
     assert_eq!(message.client_id.as_deref(), Some("c-1"));
+    // The sending tab has it from the ack: no echo of its own message comes back to it, while
+    // the state of the conversation it started does.
+    let after_ack = first_tab.barrier().await;
+    assert!(
+        !after_ack
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Message { .. })),
+        "{after_ack:?}"
+    );
+    assert!(
+        after_ack
+            .iter()
+            .any(|f| matches!(f, ServerFrame::State { .. })),
+        "{after_ack:?}"
+    );
 }
 
 #[tokio::test]
