@@ -64,13 +64,18 @@ pub async fn upgrade(
         .into_response();
     };
     // Small buffers keep an idle socket cheap (tungstenite reads 128 KiB at a time by default).
-    ws.read_buffer_size(1024)
+    // The read buffer grows to the largest frame and keeps that size: from 512 B, a hello with
+    // a signed token leaves it at 1 KiB, where 1 KiB would have doubled to 2.
+    ws.read_buffer_size(512)
         .write_buffer_size(0)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |mut socket| async move {
+            let open = state.metrics.customer_socket();
             let metrics = state.metrics.clone();
-            crate::metrics::customer_socket(metrics, session(state, &mut socket)).await;
+            crate::metrics::counting_refusals(metrics, session(state, &mut socket)).await;
+            // Uncounted before the socket closes: a client that saw the close sees the count.
+            drop(open);
             drop(slot);
             drop(socket);
         })
@@ -160,7 +165,7 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                         break;
                     }
                     Beat::Ping => {
-                        if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
+                        if Box::pin(socket.send(WsMessage::Ping(Default::default()))).await.is_err() {
                             break;
                         }
                     }

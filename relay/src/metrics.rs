@@ -237,13 +237,17 @@ tokio::task_local! {
     static SOCKET_METRICS: Metrics;
 }
 
-/// Runs a customer socket's session counted as open, with its error frames counted as refusals.
-pub async fn customer_socket<F: Future>(metrics: Metrics, session: F) -> F::Output {
-    let _open = metrics.customer_socket();
-    SOCKET_METRICS.scope(metrics, session).await
+/// Runs a customer socket's session with its error frames counted as refusals. Not an `async
+/// fn`: that would hold `session` twice (as its argument and as the awaited future), doubling
+/// every idle socket's task.
+pub fn counting_refusals<F: Future>(
+    metrics: Metrics,
+    session: F,
+) -> tokio::task::futures::TaskLocalFuture<Metrics, F> {
+    SOCKET_METRICS.scope(metrics, session)
 }
 
-/// Counts `frame` as a refusal when it is an error frame sent inside [`customer_socket`]; the
+/// Counts `frame` as a refusal when it is an error frame sent inside [`counting_refusals`]; the
 /// relay's own failures (`internal`) are not refusals.
 pub fn frame_sent(frame: &ServerFrame) {
     if let ServerFrame::Error { code, .. } = frame

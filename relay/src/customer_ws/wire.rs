@@ -12,9 +12,11 @@ pub(super) fn internal(error: crate::store::StoreError) -> ServerFrame {
     )
 }
 
+/// Sends one frame. Boxed, like the other writes here: a write's state is short-lived, and kept
+/// inline it would size every idle session's future.
 pub(super) async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::Error> {
     crate::metrics::frame_sent(frame);
-    socket.send(WsMessage::Text(frame.encode().into())).await
+    Box::pin(socket.send(WsMessage::Text(frame.encode().into()))).await
 }
 
 pub(super) async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
@@ -22,7 +24,7 @@ pub(super) async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         code,
         reason: reason.to_owned().into(),
     };
-    let _ = socket.send(WsMessage::Close(Some(frame))).await;
+    let _ = Box::pin(socket.send(WsMessage::Close(Some(frame)))).await;
 }
 
 /// Explains the refusal, then closes the socket.
