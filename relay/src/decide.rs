@@ -33,6 +33,21 @@ pub struct Decision {
     pub timers_changed: bool,
 }
 
+impl Decision {
+    /// A decision that changed nothing (yet): `after` is `row` as it was read.
+    fn unchanged(row: ConversationRow) -> Self {
+        Self {
+            before: row.clone(),
+            after: row,
+            messages: Vec::new(),
+            notices: Vec::new(),
+            route: false,
+            started: false,
+            timers_changed: false,
+        }
+    }
+}
+
 /// Why nothing was committed.
 #[derive(Debug, thiserror::Error)]
 pub enum DecideError {
@@ -231,15 +246,7 @@ pub async fn agent_action(
         };
         // Repeating an action (accept on an active conversation, ✖ on a waiting one) changes
         // nothing and answers with the conversation as it is.
-        let unchanged = Decision {
-            before: row.clone(),
-            after: row.clone(),
-            messages: Vec::new(),
-            notices: Vec::new(),
-            route: false,
-            started: false,
-            timers_changed: false,
-        };
+        let unchanged = Decision::unchanged(row.clone());
         Ok(decide_in(ctx, tx, row, &event)?.unwrap_or(unchanged))
     })
     .await
@@ -468,15 +475,7 @@ fn commit_transition(
 ) -> Result<Decision, DecideError> {
     if transition.is_noop(&facts(&ctx.config, &before)) {
         // Nothing to store (most messages in a running chat): the row stays as it was read.
-        return Ok(Decision {
-            after: before.clone(),
-            before,
-            messages: Vec::new(),
-            notices: Vec::new(),
-            route: false,
-            started: false,
-            timers_changed: false,
-        });
+        return Ok(Decision::unchanged(before));
     }
     let now = ctx.now;
     let at = ctx.at();
@@ -503,15 +502,7 @@ fn commit_transition(
             .unsigned_abs();
         tx.record_wait(&before.workstream, waited, &at)?;
     }
-    let mut decision = Decision {
-        after: before.clone(),
-        before,
-        messages: Vec::new(),
-        notices: Vec::new(),
-        route: false,
-        started: false,
-        timers_changed: false,
-    };
+    let mut decision = Decision::unchanged(before);
     let id = decision.before.id.clone();
     for effect in transition.effects {
         match effect {

@@ -79,8 +79,11 @@ impl Store {
         migrator.close().await?;
         // One writer serialises commits, so no transaction ever waits on SQLite's write lock.
         let writer = Writer::start(options.get_filename(), metrics)?;
+        // A local file needs no liveness check before each read: that would be a second round
+        // trip to the connection's thread on every query.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
         Ok(Self { writer, reader })

@@ -96,9 +96,11 @@ pub async fn delivery_latency(
             }
         }
     }
-    // Not persisted: typing, one per sender after its 2 s throttle window.
+    // Not persisted: typing, one per sender after its 2 s throttle window, 10 ms apart so each
+    // probe measures one notice, not a queue of them.
     tokio::time::sleep(Duration::from_millis(2100)).await;
     for (i, socket) in sockets.iter_mut().enumerate() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
         if let Some(conversation) = &conversations[i] {
             let key = format!("typing-\"{}\"", conversation.0);
             sent_at
