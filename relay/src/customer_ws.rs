@@ -92,6 +92,8 @@ struct Customer {
     /// The message this socket just acknowledged: its echo from the hub is not sent back to it
     /// (the ack carried everything), only to the customer's other tabs.
     acknowledged: Option<(ConversationId, u64)>,
+    /// This connection's own budget of frames ([`crate::limits::FRAMES_PER_SOCKET`]).
+    frames: crate::limits::Bucket,
     /// When the socket was told its token expired; it has [`REFRESH_GRACE`] to send a fresh one.
     expiry_told: Option<jiff::Timestamp>,
 }

@@ -150,6 +150,14 @@ pub struct Limits {
     pub customer_sockets: ConnectionCounter,
 }
 
+/// Frames other than messages one customer socket may send (messages have the per-customer
+/// bucket): a burst for a reconnect's catch-up (reads, history pages), then a pace no widget
+/// reaches. Over it, a frame is answered `rate_limited` and not acted on.
+pub const FRAMES_PER_SOCKET: Rate = Rate {
+    burst: 120.0,
+    per_second: 20.0,
+};
+
 /// Sign-in: 5 attempts, then one every 12 s per agent; 20, then one every 3 s per IP.
 pub const LOGIN_PER_AGENT: Rate = Rate {
     burst: 5.0,

@@ -5,6 +5,7 @@ use super::messages::{refusal_frame, send_message};
 use super::wire::{internal, refuse, send};
 use super::{Customer, FIRST_PAGE, customer_event};
 use crate::fanout;
+use crate::limits::FRAMES_PER_SOCKET;
 use crate::secret::Secret;
 use crate::state::AppState;
 use axum::extract::ws::WebSocket;
@@ -30,6 +31,14 @@ pub(super) async fn handle_frame(
             return Ok(true);
         }
     };
+    // Messages have the per-customer bucket; every other frame this connection's own.
+    if !matches!(frame, ClientFrame::Send { .. })
+        && let Err(seconds) = customer.frames.take(FRAMES_PER_SOCKET, state.clock.now())
+    {
+        let text = format!("too many frames on this connection; wait {seconds} s");
+        send(socket, &ServerFrame::error(ErrorCode::RateLimited, text)).await?;
+        return Ok(true);
+    }
     match frame {
         ClientFrame::Hello { .. } => {
             let refusal = ServerFrame::error(ErrorCode::BadFrame, "hello was already said");

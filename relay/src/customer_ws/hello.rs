@@ -100,6 +100,7 @@ pub(super) async fn hello(
         locale,
         last_typing: None,
         acknowledged: None,
+        frames: crate::limits::Bucket::full(crate::limits::FRAMES_PER_SOCKET, state.clock.now()),
         expiry_told: None,
     };
     Some((customer, resume))

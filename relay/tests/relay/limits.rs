@@ -4,6 +4,8 @@
 use super::support::{ANNA_PASSWORD, TestRelay};
 use serde_json::{Value, json};
 use std::time::Duration;
+use tetap_relay::limits::FRAMES_PER_SOCKET;
+use tetap_shared::frames::ClientFrame;
 use tetap_shared::{ErrorCode, ServerFrame};
 
 async fn login(relay: &TestRelay, password: &str) -> (u16, Value) {
@@ -84,4 +86,45 @@ async fn one_address_cannot_hold_more_than_its_share_of_sockets() {
     let (mut socket, welcome) = relay.customer("support", &relay.token("sari")).await;
     assert!(matches!(welcome, ServerFrame::Welcome { .. }));
     socket.barrier().await;
+}
+
+/// One history request for a conversation that does not exist: answered, and cheap.
+fn probe() -> ClientFrame {
+    ClientFrame::History {
+        conversation: "no-such-conversation".into(),
+        before: 1,
+        limit: None,
+    }
+}
+
+fn code_of(frame: &ServerFrame) -> ErrorCode {
+    match frame {
+        ServerFrame::Error { code, .. } => *code,
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_connection_flooding_frames_is_answered_rate_limited_and_messages_still_go_through() {
+    let relay = TestRelay::start().await;
+    let (mut socket, _) = relay.customer("support", &relay.token("sari")).await;
+    for _ in 0..FRAMES_PER_SOCKET.burst as usize {
+        socket.send(&probe()).await;
+        assert_eq!(
+            code_of(&socket.next_frame().await),
+            ErrorCode::UnknownConversation
+        );
+    }
+    socket.send(&probe()).await;
+    assert_eq!(code_of(&socket.next_frame().await), ErrorCode::RateLimited);
+    // Messages have their own (per-customer) bucket: nothing accepted is lost to this one.
+    let (_, seq) = socket.write("after-flood", "still here").await;
+    assert_eq!(seq, 1);
+    // Refilled with the relay's clock: a second later there is room again.
+    relay.clock.advance(Duration::from_secs(1));
+    socket.send(&probe()).await;
+    let answer = socket
+        .until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await;
+    assert_eq!(code_of(&answer), ErrorCode::UnknownConversation);
 }
