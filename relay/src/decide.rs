@@ -2,20 +2,21 @@
 //! commit the new state with its system messages and timers in one transaction, and hand the
 //! result to `fanout`. Nothing else changes a conversation's state.
 
-use crate::config::{AgentConfig, Config, WorkstreamConfig};
+use crate::config::{AgentConfig, WorkstreamConfig};
 use crate::state::AppState;
 use crate::store::{
-    ConversationRow, CustomerIdentity, MessageAuthorRow, NewConversation, NewMessage, SavedState,
-    StoreError, StoreTx,
+    ConversationRow, CustomerIdentity, MessageAuthorRow, NewConversation, NewMessage, StoreError,
+    StoreTx,
 };
-use jiff::Timestamp;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tetap_shared::rules::{
-    self, AgentNotice, Effect, Event, Facts, RuleError, SystemKind, Timer, Transition,
-    system_messages,
-};
-use tetap_shared::{AuthorKind, ConversationId, ConversationState, Message, Mode};
+use tetap_shared::rules::{self, AgentNotice, Event, RuleError, Timer};
+use tetap_shared::{AuthorKind, ConversationId, Message};
+
+mod transition;
+mod write;
+
+use transition::{commit_transition, system_author};
+pub use transition::{facts, keep_same_agent};
+use write::{Context, CustomerDetails, commit};
 
 /// What one committed decision changed.
 #[derive(Clone, Debug)]
@@ -344,223 +345,4 @@ pub async fn notices(
         Ok(messages)
     })
     .await
-}
-
-/// What a decision needs from the relay, moved into the write (it runs on the writer thread).
-struct Context {
-    config: Arc<Config>,
-    now: Timestamp,
-}
-
-impl Context {
-    fn at(&self) -> String {
-        crate::clock::rfc3339(self.now)
-    }
-}
-
-/// What a commit made durable, for the metrics.
-trait Committed {
-    fn messages(&self) -> &[Message];
-}
-
-impl Committed for Decision {
-    fn messages(&self) -> &[Message] {
-        &self.messages
-    }
-}
-
-impl Committed for Option<Decision> {
-    fn messages(&self) -> &[Message] {
-        self.as_ref().map_or(&[], |decision| &decision.messages)
-    }
-}
-
-impl Committed for Written {
-    fn messages(&self) -> &[Message] {
-        match self {
-            Written::Committed { decision, .. } => &decision.messages,
-            Written::Duplicate { .. } => &[],
-        }
-    }
-}
-
-impl Committed for Vec<Message> {
-    fn messages(&self) -> &[Message] {
-        self
-    }
-}
-
-/// Runs `work` as one write with the relay's configuration and the current time, then counts
-/// the messages it made durable and how long that took (queueing behind other writes included).
-async fn commit<T: Committed + Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
-) -> Result<T, DecideError> {
-    let begun = Instant::now();
-    let ctx = Context {
-        config: Arc::clone(&state.config),
-        now: state.clock.now(),
-    };
-    let done = state.store.write(move |tx| work(&ctx, tx)).await?;
-    state
-        .metrics
-        .messages_committed(done.messages(), begun.elapsed());
-    Ok(done)
-}
-
-/// The customer's name, email and language as the token and the widget give them.
-struct CustomerDetails {
-    name: Option<String>,
-    email: Option<String>,
-    locale: String,
-}
-
-impl CustomerDetails {
-    /// Whether they bring a name, email or language the row does not have yet; most messages
-    /// bring none, and skip the write.
-    fn differs_from(&self, row: &ConversationRow) -> bool {
-        let differs = |new: &Option<String>, stored: &Option<String>| {
-            new.as_ref().is_some_and(|new| stored.as_ref() != Some(new))
-        };
-        differs(&self.name, &row.customer_name)
-            || differs(&self.email, &row.customer_email)
-            || row.locale != self.locale
-    }
-}
-
-/// The facts the rules see: the stored conversation plus its workstream's settings.
-pub fn facts(config: &Config, row: &ConversationRow) -> Facts {
-    let workstream = config.workstream(&row.workstream);
-    Facts {
-        mode: row.mode,
-        state: row.state,
-        agent: row.agent_id.clone(),
-        affinity_agent: row.affinity_agent.clone(),
-        keep_same_agent: keep_same_agent(workstream, row.mode),
-        has_waiting_timeout: workstream.is_some_and(|w| w.waiting_timeout.is_some()),
-        returned_notified: row.returned_notified,
-    }
-}
-
-/// R8: on by default for persistent workstreams, off for live ones.
-pub fn keep_same_agent(workstream: Option<&WorkstreamConfig>, mode: Mode) -> bool {
-    workstream
-        .and_then(|w| w.keep_same_agent)
-        .unwrap_or(mode == Mode::Persistent)
-}
-
-fn system_author() -> MessageAuthorRow {
-    MessageAuthorRow {
-        kind: AuthorKind::System,
-        id: String::new(),
-        name: None,
-    }
-}
-
-fn timer_duration(workstream: Option<&WorkstreamConfig>, timer: Timer) -> Option<Duration> {
-    let workstream = workstream?;
-    match timer {
-        Timer::WaitingTimeout => workstream.waiting_timeout,
-        Timer::AffinityGrace => Some(workstream.affinity_grace),
-        Timer::ReconnectGrace => Some(workstream.reconnect_grace),
-    }
-}
-
-/// Stores `transition` and carries out its effects inside `tx`.
-fn commit_transition(
-    ctx: &Context,
-    tx: &mut StoreTx,
-    before: ConversationRow,
-    transition: Transition,
-) -> Result<Decision, DecideError> {
-    if transition.is_noop(&facts(&ctx.config, &before)) {
-        // Nothing to store (most messages in a running chat): the row stays as it was read.
-        return Ok(Decision::unchanged(before));
-    }
-    let now = ctx.now;
-    let at = ctx.at();
-    let workstream = ctx.config.workstream(&before.workstream);
-    tx.save_state(
-        &before.id,
-        &SavedState {
-            state: transition.state,
-            agent: transition.agent.as_deref(),
-            affinity_agent: transition.affinity_agent.as_deref(),
-            returned_notified: transition.returned_notified,
-            at: &at,
-        },
-    )?;
-    let assigned_from_queue =
-        before.state == ConversationState::Open && transition.state == ConversationState::Active;
-    if assigned_from_queue
-        && let Some(queued_at) = before.queued_at.as_deref().and_then(crate::clock::parse)
-    {
-        let waited = now
-            .duration_since(queued_at)
-            .as_secs()
-            .max(0)
-            .unsigned_abs();
-        tx.record_wait(&before.workstream, waited, &at)?;
-    }
-    let mut decision = Decision::unchanged(before);
-    let id = decision.before.id.clone();
-    for effect in transition.effects {
-        match effect {
-            Effect::System(kind) => {
-                let (name, text) =
-                    system_text(&ctx.config, &decision.before, kind, &transition.agent);
-                let new = NewMessage {
-                    client_id: None,
-                    text,
-                    at: at.clone(),
-                };
-                let message = tx.insert_message(&id, &system_author(), Some(name), &new)?;
-                decision.messages.push(message);
-            }
-            Effect::Notify { agent, notice } => decision.notices.push((agent, notice)),
-            Effect::StartTimer(timer) => {
-                if let Some(duration) = timer_duration(workstream, timer) {
-                    let span = jiff::SignedDuration::try_from(duration)
-                        .unwrap_or(jiff::SignedDuration::MAX);
-                    let due = now.saturating_add(span).unwrap_or(now);
-                    tx.set_timer(&id, timer, &crate::clock::rfc3339(due))?;
-                    decision.timers_changed = true;
-                }
-            }
-            Effect::CancelTimer(timer) => tx.cancel_timer(&id, timer)?,
-            Effect::Route => decision.route = true,
-        }
-    }
-    decision.after = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
-    Ok(decision)
-}
-
-fn system_text(
-    config: &Config,
-    row: &ConversationRow,
-    kind: SystemKind,
-    agent: &Option<String>,
-) -> (&'static str, String) {
-    let overrides = config.workstream(&row.workstream).map(|w| &w.messages);
-    let empty = Default::default();
-    let overrides = overrides.unwrap_or(&empty);
-    match kind {
-        SystemKind::AgentJoined => {
-            let name = agent
-                .as_deref()
-                .map(|id| config.agent(id).map_or(id, |a| a.name.as_str()))
-                .unwrap_or_default();
-            let text = system_messages::render(
-                system_messages::AGENT_JOINED,
-                &row.locale,
-                overrides,
-                &[("agent", name)],
-            );
-            (system_messages::AGENT_JOINED, text)
-        }
-        SystemKind::Ended => {
-            let text = system_messages::render(system_messages::ENDED, &row.locale, overrides, &[]);
-            (system_messages::ENDED, text)
-        }
-    }
 }

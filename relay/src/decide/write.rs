@@ -1,0 +1,93 @@
+//! How a decision is written: moved onto the writer thread with the configuration and the time,
+//! then counted in the metrics once durable.
+
+use super::{DecideError, Decision, Written};
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{ConversationRow, StoreTx};
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::Instant;
+use tetap_shared::Message;
+
+/// What a decision needs from the relay, moved into the write (it runs on the writer thread).
+pub(super) struct Context {
+    pub(super) config: Arc<Config>,
+    pub(super) now: Timestamp,
+}
+
+impl Context {
+    pub(super) fn at(&self) -> String {
+        crate::clock::rfc3339(self.now)
+    }
+}
+
+/// What a commit made durable, for the metrics.
+pub(super) trait Committed {
+    fn messages(&self) -> &[Message];
+}
+
+impl Committed for Decision {
+    fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+}
+
+impl Committed for Option<Decision> {
+    fn messages(&self) -> &[Message] {
+        self.as_ref().map_or(&[], |decision| &decision.messages)
+    }
+}
+
+impl Committed for Written {
+    fn messages(&self) -> &[Message] {
+        match self {
+            Written::Committed { decision, .. } => &decision.messages,
+            Written::Duplicate { .. } => &[],
+        }
+    }
+}
+
+impl Committed for Vec<Message> {
+    fn messages(&self) -> &[Message] {
+        self
+    }
+}
+
+/// Runs `work` as one write with the relay's configuration and the current time, then counts
+/// the messages it made durable and how long that took (queueing behind other writes included).
+pub(super) async fn commit<T: Committed + Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
+) -> Result<T, DecideError> {
+    let begun = Instant::now();
+    let ctx = Context {
+        config: Arc::clone(&state.config),
+        now: state.clock.now(),
+    };
+    let done = state.store.write(move |tx| work(&ctx, tx)).await?;
+    state
+        .metrics
+        .messages_committed(done.messages(), begun.elapsed());
+    Ok(done)
+}
+
+/// The customer's name, email and language as the token and the widget give them.
+pub(super) struct CustomerDetails {
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) locale: String,
+}
+
+impl CustomerDetails {
+    /// Whether they bring a name, email or language the row does not have yet; most messages
+    /// bring none, and skip the write.
+    pub(super) fn differs_from(&self, row: &ConversationRow) -> bool {
+        let differs = |new: &Option<String>, stored: &Option<String>| {
+            new.as_ref().is_some_and(|new| stored.as_ref() != Some(new))
+        };
+        differs(&self.name, &row.customer_name)
+            || differs(&self.email, &row.customer_email)
+            || row.locale != self.locale
+    }
+}
