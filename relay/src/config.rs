@@ -1,7 +1,7 @@
 //! The configuration file (DESIGN.md §3): parsed and validated in one place, then passed down.
 
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -301,80 +301,6 @@ impl Config {
         }
     }
 
-    fn problems(&self, hour_ids: &[String]) -> Vec<String> {
-        let mut problems = Vec::new();
-        let mut seen = HashSet::new();
-        for (i, auth) in self.auth.iter().enumerate() {
-            let key = format!("auth[{i}] (id \"{}\")", auth.id);
-            if !seen.insert(("auth", auth.id.as_str())) {
-                problems.push(format!("{key}: duplicate id"));
-            }
-            problems.extend(auth::problems(auth, &key));
-        }
-        for (i, ws) in self.workstreams.iter().enumerate() {
-            let key = format!("workstream[{i}] (id \"{}\")", ws.id);
-            if !seen.insert(("workstream", ws.id.as_str())) {
-                problems.push(format!("{key}: duplicate id"));
-            }
-            match &ws.auth {
-                None if ws.mode == Mode::Persistent => problems.push(format!(
-                    "{key}.auth: a persistent workstream needs an auth setting (R2)"
-                )),
-                Some(auth) if !self.auth.iter().any(|a| &a.id == auth) => {
-                    problems.push(format!("{key}.auth: no [[auth]] with id \"{auth}\""))
-                }
-                _ => {}
-            }
-            if let Some(hours) = &ws.hours
-                && !hour_ids.contains(hours)
-            {
-                problems.push(format!("{key}.hours: no [[hours]] with id \"{hours}\""));
-            }
-            if ws.mode == Mode::Persistent && ws.anonymous {
-                problems.push(format!(
-                    "{key}.anonymous: persistent conversations need an authenticated customer (R2)"
-                ));
-            }
-            // R8's affinity is for persistent conversations: a live chat that loses its agent
-            // goes back to the queue for anyone (DESIGN §1).
-            if ws.mode == Mode::Live && ws.keep_same_agent == Some(true) {
-                problems.push(format!(
-                    "{key}.keep_same_agent: only persistent workstreams keep the same agent (R8); \
-                     a live chat goes back to anyone"
-                ));
-            }
-            for origin in &ws.allowed_origins {
-                if !is_origin(origin) {
-                    problems.push(format!(
-                        "{key}.allowed_origins: \"{origin}\" is not an origin like https://shop.example.com"
-                    ));
-                }
-            }
-        }
-        for (i, agent) in self.agents.iter().enumerate() {
-            let key = format!("agent[{i}] (id \"{}\")", agent.id);
-            if !seen.insert(("agent", agent.id.as_str())) {
-                problems.push(format!("{key}: duplicate id"));
-            }
-            if argon2::PasswordHash::new(&agent.password_hash).is_err() {
-                problems.push(format!(
-                    "{key}.password_hash: not a PHC hash; make one with `tetap-relay hash-password`"
-                ));
-            }
-            for ws in &agent.workstreams {
-                if self.workstream(ws).is_none() {
-                    problems.push(format!("{key}.workstreams: no workstream \"{ws}\""));
-                }
-            }
-        }
-        if let Some(demo) = &self.demo
-            && !self.auth.iter().any(|a| a.id == demo.auth)
-        {
-            problems.push(format!("demo.auth: no [[auth]] with id \"{}\"", demo.auth));
-        }
-        problems
-    }
-
     /// The workstream with this id.
     pub fn workstream(&self, id: &str) -> Option<&WorkstreamConfig> {
         self.workstreams.iter().find(|w| w.id == id)
@@ -403,16 +329,6 @@ impl Config {
     pub fn agent(&self, id: &str) -> Option<&AgentConfig> {
         self.agents.iter().find(|a| a.id == id)
     }
-}
-
-/// `scheme://host[:port]`, nothing more.
-fn is_origin(text: &str) -> bool {
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return false;
-    };
-    matches!(scheme, "http" | "https")
-        && !rest.is_empty()
-        && !rest.contains(['/', '?', '#', '@', ' '])
 }
 
 fn default_server() -> ServerConfig {
@@ -463,49 +379,12 @@ fn default_capacity() -> u32 {
     3
 }
 
-/// Parses durations written as `90s`, `10m`, `12h`, `30d`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("\"{text}\" needs a unit: s, m, h or d"))?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration like 10m"))?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("\"{text}\": unit must be s, m, h or d")),
-    };
-    Ok(Duration::from_secs(number.saturating_mul(seconds)))
-}
-
-mod duration_text {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        super::parse_duration(&text).map_err(serde::de::Error::custom)
-    }
-}
-
-mod optional_duration_text {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        let text = String::deserialize(d)?;
-        super::parse_duration(&text)
-            .map(Some)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 mod auth;
+mod durations;
+mod validate;
+
+pub use durations::parse_duration;
+use durations::{duration_text, optional_duration_text};
 
 #[cfg(test)]
 mod tests;
