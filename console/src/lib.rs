@@ -4,14 +4,15 @@
 //!
 //! Logic lives in plain modules (`worklist`, `thread`, `signin`, `notify`, `time`, `backoff`,
 //! `i18n`) so the browser tests drive it without a relay; `api` and `events` talk to the relay;
-//! `signin_view`, `topbar`, `list_view`, `conversation_view` and `toasts` are the components, and
-//! `app` wires them together.
+//! `signin_view`, `topbar`, `list_view`, `conversation_view` and `toasts` are the components;
+//! `desk` holds the signed-in console's state and `app` boots it all.
 #![cfg(target_arch = "wasm32")]
 
 pub mod api;
 pub mod app;
 pub mod backoff;
 pub mod conversation_view;
+pub mod desk;
 pub mod events;
 pub mod i18n;
 pub mod list_view;
