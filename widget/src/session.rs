@@ -257,6 +257,8 @@ impl Session {
     /// Sends the customer's new message (already shown as "sending" and kept in storage).
     pub fn send(&self, out: Outgoing) {
         self.save_kept();
+        // A sent message ends this bout of typing: the next keystroke is a new one, told at once.
+        self.typing_sent.set(0.0);
         if let Some(connection) = self.connection.borrow().as_ref() {
             connection.send(ClientFrame::Send {
                 client_id: out.client_id,
