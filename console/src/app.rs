@@ -4,7 +4,7 @@
 
 use crate::api::{self, Me};
 use crate::desk::DeskView;
-use crate::i18n::{Locale, Strings};
+use crate::i18n::{Locale, LocaleStrings, Strings};
 use crate::signin::{Problem, SignIn};
 use crate::signin_view::{Credentials, SignInView};
 use gloo_timers::callback::Timeout;

@@ -3,42 +3,16 @@
 use crate::time::Ago;
 use tetap_shared::{ConversationState, Mode};
 
-/// A language the console speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Locale {
-    En,
-    Id,
+pub use tetap_shared::Locale;
+
+/// The console's strings of a language.
+pub trait LocaleStrings {
+    /// The strings of this language.
+    fn strings(self) -> &'static Strings;
 }
 
-impl Locale {
-    /// The first of `candidates` (the browser's languages) that we speak, by primary subtag
-    /// (`id-ID` → Indonesian); English otherwise.
-    pub fn pick<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Self {
-        for tag in candidates {
-            let primary = tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            match primary.as_str() {
-                "en" => return Locale::En,
-                "id" | "in" => return Locale::Id,
-                _ => {}
-            }
-        }
-        Locale::En
-    }
-
-    /// The BCP 47 tag for `<html lang>` and `Intl`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Id => "id",
-        }
-    }
-
-    /// The strings of this language.
-    pub fn strings(self) -> &'static Strings {
+impl LocaleStrings for Locale {
+    fn strings(self) -> &'static Strings {
         match self {
             Locale::En => &EN,
             Locale::Id => &ID,

@@ -10,7 +10,7 @@ use fixtures::*;
 use tetap_console::backoff::{reconnect_delay_ms, sign_in_pause_s};
 use tetap_console::conversation_view::{allowed, check_reply};
 use tetap_console::events::{decode, events_url};
-use tetap_console::i18n::Locale;
+use tetap_console::i18n::{Locale, LocaleStrings};
 use tetap_console::notify::{Toasts, quote, tab_title};
 use tetap_console::signin::{Problem, SignIn};
 use tetap_console::thread::{Delivery, Thread};

@@ -15,7 +15,7 @@ use leptos::task::tick;
 use tetap_console::api::{Action, Me, Presence};
 use tetap_console::conversation_view::ConversationView;
 use tetap_console::events::Link;
-use tetap_console::i18n::Locale;
+use tetap_console::i18n::{Locale, LocaleStrings};
 use tetap_console::list_view::ListView;
 use tetap_console::notify::{Permission, Toasts};
 use tetap_console::signin::{Problem, SignIn};

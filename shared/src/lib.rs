@@ -4,6 +4,7 @@
 pub mod api;
 pub mod frames;
 pub mod ids;
+pub mod locale;
 pub mod rules;
 
 pub use api::{
@@ -12,3 +13,4 @@ pub use api::{
 };
 pub use frames::{ClientFrame, ErrorCode, FrameError, PROTOCOL_VERSION, ServerFrame};
 pub use ids::ConversationId;
+pub use locale::Locale;

@@ -2,7 +2,7 @@
 //! embed it, then mounts the chat panel over a [`Session`].
 
 use crate::bridge::{self, Outbound};
-use crate::i18n::{Locale, Strings};
+use crate::i18n::{Locale, LocaleStrings, Strings};
 use crate::params::Params;
 use crate::session::{Session, Token};
 use crate::view::{Actions, ChatView, Outgoing};

@@ -1,42 +1,16 @@
 //! The widget's strings in English and Indonesian, picked from the `locale` parameter or the
 //! browser's language.
 
-/// A language the widget speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Locale {
-    En,
-    Id,
+pub use tetap_shared::Locale;
+
+/// The widget's strings of a language.
+pub trait LocaleStrings {
+    /// The strings of this language.
+    fn strings(self) -> &'static Strings;
 }
 
-impl Locale {
-    /// The first of `candidates` (the `locale` parameter, then the browser's languages) that we
-    /// speak, by primary subtag (`id-ID` → Indonesian); English otherwise.
-    pub fn pick<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Self {
-        for tag in candidates {
-            let primary = tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            match primary.as_str() {
-                "en" => return Locale::En,
-                "id" | "in" => return Locale::Id,
-                _ => {}
-            }
-        }
-        Locale::En
-    }
-
-    /// The BCP 47 tag for `<html lang>`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Id => "id",
-        }
-    }
-
-    /// The strings of this language.
-    pub fn strings(self) -> &'static Strings {
+impl LocaleStrings for Locale {
+    fn strings(self) -> &'static Strings {
         match self {
             Locale::En => &EN,
             Locale::Id => &ID,

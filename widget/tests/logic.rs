@@ -12,7 +12,7 @@ use tetap_widget::bridge::{
     Inbound, Outbound, accepts, encode_outbound, host_allowed, parse_inbound,
 };
 use tetap_widget::chat::{Chat, Effect, Status};
-use tetap_widget::i18n::Locale;
+use tetap_widget::i18n::{Locale, LocaleStrings};
 use tetap_widget::identity::{
     MIN_REFRESH_MS, base64url_decode, forget_visitor, format_uuid_v4, load_visitor, new_client_id,
     refresh_delay_ms, save_visitor, storage_key,

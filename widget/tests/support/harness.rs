@@ -11,7 +11,7 @@ use tetap_shared::frames::{ClientFrame, ConversationInfo, ServerFrame};
 use tetap_shared::{AgentRef, AuthorKind, ConversationState, Message, MessageAuthor, Mode};
 use tetap_widget::chat::Chat;
 use tetap_widget::connection::Status as Link;
-use tetap_widget::i18n::Locale;
+use tetap_widget::i18n::{Locale, LocaleStrings};
 use tetap_widget::view::{Actions, ChatView, Outgoing};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
