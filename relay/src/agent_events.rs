@@ -4,11 +4,11 @@
 
 use crate::agent_session::SignedInAgent;
 use crate::error::AppError;
-use crate::heartbeat::{Beat, CLOSE_IDLE, Heartbeat};
+use crate::heartbeat::Heartbeat;
 use crate::origin::is_same_origin_or_absent;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use tetap_shared::AgentEvent;
@@ -58,19 +58,11 @@ async fn stream(
     let mut events = state.hub.subscribe_agent(&agent_id);
     loop {
         tokio::select! {
-            () = state.socket_clock.sleep_until(heartbeat.due()) => match heartbeat.beat(state.socket_clock.now()) {
-                Beat::GiveUp => {
-                    let close = CloseFrame { code: CLOSE_IDLE, reason: "no answer to ping".into() };
-                    let _ = socket.send(WsMessage::Close(Some(close))).await;
+            () = state.socket_clock.sleep_until(heartbeat.due()) => {
+                if !heartbeat.keep_alive(socket, state.socket_clock.now()).await {
                     break;
                 }
-                Beat::Ping => {
-                    if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
-                        break;
-                    }
-                }
-                Beat::Wait => {}
-            },
+            }
             event = events.recv() => match event {
                 Ok(event) => {
                     let text = serde_json::to_string(&*event).unwrap_or_default();

@@ -17,7 +17,7 @@ use crate::customer_token::VerifiedCustomer;
 use crate::decide::{self, DecideError};
 use crate::error::AppError;
 use crate::fanout;
-use crate::heartbeat::{Beat, CLOSE_IDLE, Heartbeat};
+use crate::heartbeat::Heartbeat;
 use crate::origin::is_same_origin_or_absent;
 use crate::state::AppState;
 use crate::store::CustomerIdentity;
@@ -161,17 +161,8 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                 Err(RecvError::Closed) => break,
             },
             () = state.socket_clock.sleep_until(heartbeat.due()) => {
-                match heartbeat.beat(state.socket_clock.now()) {
-                    Beat::GiveUp => {
-                        close(socket, CLOSE_IDLE, "no answer to ping").await;
-                        break;
-                    }
-                    Beat::Ping => {
-                        if Box::pin(socket.send(WsMessage::Ping(Default::default()))).await.is_err() {
-                            break;
-                        }
-                    }
-                    Beat::Wait => {}
+                if !heartbeat.keep_alive(socket, state.socket_clock.now()).await {
+                    break;
                 }
             }
             () = state.clock.sleep_until(deadline) => {

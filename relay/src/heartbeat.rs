@@ -5,6 +5,7 @@
 //! notices. Time comes from the relay's [`Clock`](crate::clock::Clock), so tests cross these
 //! times without waiting.
 
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use jiff::{SignedDuration, Timestamp};
 
 /// Silence after which the relay pings.
@@ -57,6 +58,22 @@ impl Heartbeat {
         self.last_heard
             .saturating_add(after)
             .unwrap_or(Timestamp::MAX)
+    }
+
+    /// Acts on `socket` as the heartbeat says at `now`: pings it, or closes it with
+    /// [`CLOSE_IDLE`] once it has been silent for [`IDLE_TIMEOUT`]. False when the socket is done.
+    pub async fn keep_alive(&mut self, socket: &mut WebSocket, now: Timestamp) -> bool {
+        let message = match self.beat(now) {
+            Beat::Wait => return true,
+            Beat::Ping => Message::Ping(Default::default()),
+            Beat::GiveUp => Message::Close(Some(CloseFrame {
+                code: CLOSE_IDLE,
+                reason: "no answer to ping".into(),
+            })),
+        };
+        let gave_up = matches!(message, Message::Close(_));
+        // Boxed: kept inline, the write's state would size every idle session's future.
+        Box::pin(socket.send(message)).await.is_ok() && !gave_up
     }
 
     /// What to do at `now`; remembers that the ping was sent.
