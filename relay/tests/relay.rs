@@ -6,6 +6,7 @@ mod relay {
     pub mod browser_support;
     pub mod console_browser;
     pub mod customer_socket;
+    pub mod customer_tokens;
     pub mod faults;
     pub mod faults_network;
     pub mod heartbeat;

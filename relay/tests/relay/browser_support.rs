@@ -5,6 +5,7 @@
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -192,4 +193,42 @@ fn xpath_string(text: &str) -> String {
     } else {
         format!("'{text}'")
     }
+}
+
+/// axe-core's browser bundle, installed by `cargo xtask setup`.
+fn axe_script() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
+    home.join(".cache/tetap/axe-core/node_modules/axe-core/axe.min.js")
+}
+
+/// Runs axe-core on the current document (the widget frame when entered), limited to `include`
+/// (CSS selectors; all of it when empty); returns the violations, one line each.
+pub async fn axe_violations(browser: &Browser, include: &[&str]) -> Vec<String> {
+    let source = std::fs::read_to_string(axe_script()).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; `cargo xtask setup` installs axe-core",
+            axe_script().display()
+        )
+    });
+    // Injected by WebDriver, which the page's CSP does not govern.
+    browser
+        .client
+        .execute(&source, vec![])
+        .await
+        .expect("inject axe-core");
+    let result = browser
+        .client
+        .execute_async(
+            "const include = arguments[0];
+             const done = arguments[arguments.length - 1];
+             const context = include.length ? { include: include.map(s => [s]) } : document;
+             axe.run(context, { resultTypes: ['violations'] })
+               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                 + v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![json!(include)],
+        )
+        .await
+        .expect("run axe-core");
+    serde_json::from_value(result).expect("a list of violations")
 }

@@ -3,14 +3,13 @@
 //! conversation; customer text stays text in the console; the console passes axe-core; and the
 //! console page carries its strict Content-Security-Policy.
 
-use super::browser_support::Browser;
+use super::browser_support::{Browser, axe_violations};
 use super::support::{ANNA_PASSWORD, TestRelay, console_dist, widget_dist};
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 /// A host site on its own origin whose page embeds the widget with the script tag, signed in as
 /// the customer of `token`.
@@ -96,41 +95,6 @@ async fn click(browser: &Browser, css: &str) {
         .click()
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// axe-core's browser bundle, installed by `cargo xtask setup`.
-fn axe_script() -> PathBuf {
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
-    home.join(".cache/tetap/axe-core/node_modules/axe-core/axe.min.js")
-}
-
-/// Runs axe-core on the current page; returns its violations, one line each.
-async fn axe_violations(browser: &Browser) -> Vec<String> {
-    let source = std::fs::read_to_string(axe_script()).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; `cargo xtask setup` installs axe-core",
-            axe_script().display()
-        )
-    });
-    // Injected by WebDriver, which the page's CSP does not govern.
-    browser
-        .client
-        .execute(&source, vec![])
-        .await
-        .expect("inject axe-core");
-    let result = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { resultTypes: ['violations'] })
-               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
-                 + v.nodes.map(n => n.target.join(' ')).join(', '))))
-               .catch(e => done(['axe failed: ' + e]));",
-            vec![],
-        )
-        .await
-        .expect("run axe-core");
-    serde_json::from_value(result).expect("a list of violations")
 }
 
 #[tokio::test]
@@ -295,7 +259,7 @@ async fn customer_text_stays_text_wrong_passwords_are_slowed_and_axe_finds_nothi
         .expect("open the console");
     agent.find(".signin-form").await;
     assert_eq!(
-        axe_violations(&agent).await,
+        axe_violations(&agent, &[]).await,
         Vec::<String>::new(),
         "sign-in page"
     );
@@ -333,7 +297,7 @@ async fn customer_text_stays_text_wrong_passwords_are_slowed_and_axe_finds_nothi
     agent.find(".action-wait").await;
 
     assert_eq!(
-        axe_violations(&agent).await,
+        axe_violations(&agent, &[]).await,
         Vec::<String>::new(),
         "the console with a conversation open"
     );

@@ -3,7 +3,8 @@
 //! and so does the launcher on the host page.
 
 use super::browser_support::Browser;
-use super::widget_support::{Setup, axe_violations, eval, texts};
+use super::browser_support::axe_violations;
+use super::widget_support::{Setup, eval, texts};
 use serde_json::json;
 
 /// Customer `sub` asks on `page`; anna answers with a link and starts typing.
