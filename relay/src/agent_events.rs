@@ -3,6 +3,7 @@
 //! the agent API (header or cookie at the upgrade), never by a token in the URL or a frame.
 
 use crate::agent_session::SignedInAgent;
+use crate::clock::Alarm;
 use crate::error::AppError;
 use crate::heartbeat::Heartbeat;
 use crate::origin::is_same_origin_or_absent;
@@ -56,9 +57,11 @@ async fn stream(
     mut heartbeat: Heartbeat,
 ) {
     let mut events = state.hub.subscribe_agent(&agent_id);
+    let mut beat = Alarm::unset();
     loop {
+        beat.no_later_than(&*state.socket_clock, heartbeat.due());
         tokio::select! {
-            () = state.socket_clock.sleep_until(heartbeat.due()) => {
+            () = beat.rung() => {
                 if !heartbeat.keep_alive(socket, state.socket_clock.now()).await {
                     break;
                 }

@@ -71,6 +71,41 @@ impl Clock for ManualClock {
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
 
+/// A sleep kept across a loop's turns and set again only when it must ring earlier or has rung,
+/// so a busy socket does not build a new timer for every frame it reads. Whoever waits on it
+/// checks, when it rings, whether the time has really come.
+pub struct Alarm {
+    at: Timestamp,
+    sleep: Option<Sleep>,
+}
+
+impl Alarm {
+    /// An alarm not set yet.
+    pub fn unset() -> Self {
+        Self {
+            at: Timestamp::MAX,
+            sleep: None,
+        }
+    }
+
+    /// Makes sure the alarm rings by `at` (on `clock`).
+    pub fn no_later_than(&mut self, clock: &dyn Clock, at: Timestamp) {
+        if self.sleep.is_none() || at < self.at {
+            self.at = at;
+            self.sleep = Some(clock.sleep_until(at));
+        }
+    }
+
+    /// Completes when the alarm rings; it is then unset. Never completes while unset.
+    pub async fn rung(&mut self) {
+        match self.sleep.as_mut() {
+            Some(sleep) => sleep.await,
+            None => std::future::pending().await,
+        }
+        self.sleep = None;
+    }
+}
+
 /// RFC 3339 UTC with milliseconds and a fixed width, so stored times sort as text.
 pub fn rfc3339(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
@@ -79,4 +114,47 @@ pub fn rfc3339(at: Timestamp) -> String {
 /// Parses a stored time.
 pub fn parse(text: &str) -> Option<Timestamp> {
     text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(clock: &ManualClock, seconds: u64) -> Timestamp {
+        clock
+            .now()
+            .saturating_add(jiff::SignedDuration::from_secs(seconds as i64))
+            .unwrap_or(Timestamp::MAX)
+    }
+
+    /// Whether the alarm has rung by now: one poll, no waiting.
+    async fn has_rung(alarm: &mut Alarm) -> bool {
+        tokio::select! {
+            biased;
+            () = alarm.rung() => true,
+            () = std::future::ready(()) => false,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_alarm_moves_only_earlier_until_it_rings_then_takes_any_time() {
+        let clock = ManualClock::new(Timestamp::UNIX_EPOCH);
+        let mut alarm = Alarm::unset();
+        assert!(!has_rung(&mut alarm).await, "an unset alarm never rings");
+        alarm.no_later_than(&clock, at(&clock, 10));
+        alarm.no_later_than(&clock, at(&clock, 20));
+        clock.advance(Duration::from_secs(9));
+        assert!(!has_rung(&mut alarm).await, "not before its time");
+        clock.advance(Duration::from_secs(1));
+        assert!(
+            has_rung(&mut alarm).await,
+            "a later time leaves the earlier one set"
+        );
+        alarm.no_later_than(&clock, at(&clock, 30));
+        alarm.no_later_than(&clock, at(&clock, 5));
+        clock.advance(Duration::from_secs(5));
+        assert!(has_rung(&mut alarm).await, "an earlier time sets it again");
+        assert!(!has_rung(&mut alarm).await, "once rung, it is unset");
+    }
 }

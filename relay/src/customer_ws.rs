@@ -12,6 +12,7 @@ use frames::handle_frame;
 use hello::{greet, hello};
 use wire::{close, refuse, send};
 
+use crate::clock::Alarm;
 use crate::config::WorkstreamConfig;
 use crate::customer_token::VerifiedCustomer;
 use crate::decide::{self, DecideError};
@@ -135,13 +136,15 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     }
     // R11: a live customer who reconnects within the grace keeps the conversation.
     Box::pin(customer_event(&state, &customer, Event::CustomerBack)).await;
+    let (mut beat, mut expiry) = (Alarm::unset(), Alarm::unset());
     loop {
+        beat.no_later_than(&*state.socket_clock, heartbeat.due());
         // A socket whose token expired is asked for a fresh one, then closed if none comes.
-        let expiry = customer.verified.expires_at;
         let deadline = match customer.expiry_told {
             Some(told) => told.saturating_add(REFRESH_GRACE).unwrap_or(told),
-            None => expiry,
+            None => customer.verified.expires_at,
         };
+        expiry.no_later_than(&*state.clock, deadline);
         // Biased, committed events first: each frame the customer sends publishes at least one
         // event back (its message, to every tab), so a fair pick would let a fast sender's
         // backlog grow until the socket is dropped as lagging.
@@ -160,13 +163,15 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                 }
                 Err(RecvError::Closed) => break,
             },
-            () = state.socket_clock.sleep_until(heartbeat.due()) => {
+            () = beat.rung() => {
                 if !heartbeat.keep_alive(socket, state.socket_clock.now()).await {
                     break;
                 }
             }
-            () = state.clock.sleep_until(deadline) => {
-                if customer.verified.expires_at > state.clock.now() {
+            () = expiry.rung() => {
+                // Rung early (the deadline moved on) or the token was refreshed meanwhile.
+                let now = state.clock.now();
+                if deadline > now || customer.verified.expires_at > now {
                     continue;
                 }
                 if customer.expiry_told.is_some() {
