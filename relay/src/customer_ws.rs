@@ -10,6 +10,7 @@ mod wire;
 
 use frames::handle_frame;
 use hello::{greet, hello};
+use messages::{PendingMessage, settle_message};
 use wire::{close, refuse, send};
 
 use crate::clock::Alarm;
@@ -26,6 +27,7 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use tetap_shared::frames::MAX_FRAME_BYTES;
 use tetap_shared::rules::Event;
@@ -40,6 +42,10 @@ const FIRST_PAGE: u32 = 50;
 const CLOSE_POLICY: u16 = 1008;
 /// Close code for "try again later": the socket fell behind and should resume from the store.
 const CLOSE_TRY_AGAIN: u16 = 1013;
+/// Messages of one socket whose writes may be queued at once: a widget flushing its outbox
+/// after a reconnect, or a fast sender, shares commits instead of waiting for one per message.
+/// Beyond this the socket is not read until the oldest is acknowledged.
+const PIPELINED_MESSAGES: usize = 32;
 
 /// `GET /v1/customer/ws`: upgrades only requests from the relay's own pages (the widget frame).
 pub async fn upgrade(
@@ -137,6 +143,9 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     // R11: a live customer who reconnects within the grace keeps the conversation.
     Box::pin(customer_event(&state, &customer, Event::CustomerBack)).await;
     let (mut beat, mut expiry) = (Alarm::unset(), Alarm::unset());
+    // Queued message writes, oldest first; the writer commits in queue order, so the front is
+    // always the first to finish.
+    let mut pending: VecDeque<PendingMessage> = VecDeque::new();
     loop {
         beat.no_later_than(&*state.socket_clock, heartbeat.due());
         // A socket whose token expired is asked for a fresh one, then closed if none comes.
@@ -163,6 +172,12 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                 }
                 Err(RecvError::Closed) => break,
             },
+            settled = next_settled(&mut pending), if !pending.is_empty() => {
+                pending.pop_front();
+                if settle_message(&state, socket, &mut customer, settled).await.is_err() {
+                    break;
+                }
+            }
             () = beat.rung() => {
                 if !heartbeat.keep_alive(socket, state.socket_clock.now()).await {
                     break;
@@ -187,14 +202,20 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                     break;
                 }
             }
-            incoming = socket.recv() => {
+            incoming = socket.recv(), if pending.len() < PIPELINED_MESSAGES => {
                 let Some(Ok(incoming)) = incoming else { break };
                 heartbeat.heard(state.socket_clock.now());
                 match incoming {
                     WsMessage::Text(text) => {
                         // Boxed: the idle session future stays small; a frame's work is brief.
                         let frame = text.as_str();
-                        let handled = Box::pin(handle_frame(&state, socket, &mut customer, frame));
+                        let handled = Box::pin(handle_frame(
+                            &state,
+                            socket,
+                            &mut customer,
+                            &mut pending,
+                            frame,
+                        ));
                         match handled.await {
                             Ok(true) => {}
                             Ok(false) | Err(_) => break,
@@ -213,11 +234,23 @@ async fn session(state: AppState, socket: &mut WebSocket) {
             }
         }
     }
+    // Messages committed after the socket ended still reach the agents and the other tabs.
+    while let Some(message) = pending.pop_front() {
+        let _ = settle_message(&state, socket, &mut customer, message.await).await;
+    }
     drop(events);
     if state.hub.customer_sockets(&customer.identity) == 0 {
         state.hub.release_customer(&customer.identity);
         // R11: the last socket is gone; a live conversation starts its reconnect grace.
         Box::pin(customer_event(&state, &customer, Event::CustomerLeft)).await;
+    }
+}
+
+/// The oldest queued message once its write is over; it stays queued until taken off.
+async fn next_settled(pending: &mut VecDeque<PendingMessage>) -> messages::Settled {
+    match pending.front_mut() {
+        Some(message) => message.await,
+        None => std::future::pending().await,
     }
 }
 

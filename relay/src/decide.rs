@@ -101,11 +101,13 @@ pub enum SystemEvent {
     AgentOffline { agent: String },
 }
 
-/// Commits a customer's message, starting a conversation when they have none (R9).
-pub async fn customer_message(
+/// Commits a customer's message, starting a conversation when they have none (R9). The write is
+/// queued when this is called: a socket's messages are stored in the order it sent them even
+/// when it waits for none of them before reading the next.
+pub fn customer_message(
     state: &AppState,
     write: CustomerWrite<'_>,
-) -> Result<Written, DecideError> {
+) -> impl Future<Output = Result<Written, DecideError>> + Send + 'static {
     let identity = write.identity.clone();
     let customer = CustomerDetails {
         name: write.name.map(str::to_owned),
@@ -172,7 +174,6 @@ pub async fn customer_message(
             message,
         })
     })
-    .await
 }
 
 /// Commits an agent's message; writing to an `open` conversation picks it up (R10).

@@ -91,17 +91,16 @@ impl Store {
 
     /// Runs `work` as one write transaction on the writer thread and returns its result once it
     /// is durable. Writes are serialised, so what `work` reads stays true until it commits; an
-    /// `Err` from `work` undoes what it wrote. The write runs to its end even when the caller
-    /// stops waiting (a resend then finds it by its client id).
-    pub async fn write<T, E>(
-        &self,
-        work: impl FnOnce(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
+    /// `Err` from `work` undoes what it wrote. The write is queued when this is called, not when
+    /// the future is first polled, and runs to its end even when the caller stops waiting (a
+    /// resend then finds it by its client id).
+    pub fn write<T, E, W>(&self, work: W) -> impl Future<Output = Result<T, E>> + use<T, E, W>
     where
+        W: FnOnce(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.writer.write(work).await
+        self.writer.write(work)
     }
 
     /// Moves `reader`'s read mark in one short transaction.

@@ -16,6 +16,7 @@ mod relay {
     pub mod jwks_url;
     pub mod limits;
     pub mod metrics;
+    pub mod pipelining;
     pub mod rules;
     pub mod support;
     pub mod visitors;

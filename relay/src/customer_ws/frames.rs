@@ -1,7 +1,7 @@
 //! Frames a customer sends after `hello`: history, open, typing, read, end, auth.
 
 use super::hello::verify;
-use super::messages::{refusal_frame, send_message};
+use super::messages::{PendingMessage, begin_message, refusal_frame, settle_all};
 use super::wire::{internal, refuse, send};
 use super::{Customer, FIRST_PAGE, customer_event};
 use crate::fanout;
@@ -9,6 +9,7 @@ use crate::limits::FRAMES_PER_SOCKET;
 use crate::secret::Secret;
 use crate::state::AppState;
 use axum::extract::ws::WebSocket;
+use std::collections::VecDeque;
 use std::time::Duration;
 use tetap_shared::frames::MAX_HISTORY_PAGE;
 use tetap_shared::rules::Event;
@@ -17,11 +18,13 @@ use tetap_shared::{AgentEvent, ClientFrame, ConversationId, ErrorCode, ServerFra
 /// Typing notices are forwarded at most this often per socket.
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Handles one frame after `hello`; `Ok(false)` ends the session.
+/// Handles one frame after `hello`; `Ok(false)` ends the session. A message's write is queued
+/// on `pending`, to be acknowledged once committed; any other frame waits for those first.
 pub(super) async fn handle_frame(
     state: &AppState,
     socket: &mut WebSocket,
     customer: &mut Customer,
+    pending: &mut VecDeque<PendingMessage>,
     text: &str,
 ) -> Result<bool, axum::Error> {
     let frame = match ClientFrame::decode(text) {
@@ -31,6 +34,9 @@ pub(super) async fn handle_frame(
             return Ok(true);
         }
     };
+    if !matches!(frame, ClientFrame::Send { .. }) {
+        settle_all(state, socket, customer, pending).await?;
+    }
     // Messages have the per-customer bucket; every other frame this connection's own.
     if !matches!(frame, ClientFrame::Send { .. })
         && let Err(seconds) = customer.frames.take(FRAMES_PER_SOCKET, state.clock.now())
@@ -46,7 +52,9 @@ pub(super) async fn handle_frame(
             Ok(true)
         }
         ClientFrame::Send { client_id, text } => {
-            send_message(state, socket, customer, client_id, &text).await?;
+            if let Some(message) = begin_message(state, socket, customer, client_id, &text).await? {
+                pending.push_back(message);
+            }
             Ok(true)
         }
         ClientFrame::History {

@@ -1,4 +1,5 @@
-//! A customer's message: checked, committed, acknowledged, and a new conversation's notices.
+//! A customer's message: checked and queued for the store, then, once committed, published and
+//! acknowledged, with a new conversation's notices.
 
 use super::Customer;
 use super::wire::send;
@@ -8,17 +9,30 @@ use crate::state::AppState;
 use crate::store::NewMessage;
 use crate::text_rules::{check_client_id, check_text};
 use axum::extract::ws::WebSocket;
+use std::collections::VecDeque;
+use std::pin::Pin;
 use tetap_shared::rules::system_messages;
 use tetap_shared::{ErrorCode, ServerFrame};
 
-/// Commits a customer's message and acknowledges it; refusals name the message's `client_id`.
-pub(super) async fn send_message(
+/// A customer's message on its way to the store.
+pub(super) type PendingMessage = Pin<Box<dyn Future<Output = Settled> + Send>>;
+
+/// A customer's message once its write is over, with what its acknowledgement needs.
+pub(super) struct Settled {
+    client_id: String,
+    within_hours: bool,
+    outcome: Result<Written, DecideError>,
+}
+
+/// Checks a customer's message and queues its write, whose future is returned; a refusal is
+/// answered at once and queues nothing. Refusals name the message's `client_id`.
+pub(super) async fn begin_message(
     state: &AppState,
     socket: &mut WebSocket,
     customer: &mut Customer,
     client_id: String,
     text: &str,
-) -> Result<(), axum::Error> {
+) -> Result<Option<PendingMessage>, axum::Error> {
     let refusal = |code: ErrorCode, message: String, client_id: &str| ServerFrame::Error {
         code,
         message,
@@ -26,19 +40,19 @@ pub(super) async fn send_message(
     };
     if customer.verified.expires_at <= state.clock.now() {
         let text = "the token has expired: send auth with a fresh one, then resend".to_owned();
-        return send(socket, &refusal(ErrorCode::TokenExpired, text, &client_id)).await;
+        send(socket, &refusal(ErrorCode::TokenExpired, text, &client_id)).await?;
+        return Ok(None);
     }
     if let Err(error) = check_client_id(&client_id) {
-        return send(socket, &refusal(error.code(), error.to_string(), "")).await;
+        send(socket, &refusal(error.code(), error.to_string(), "")).await?;
+        return Ok(None);
     }
     let text = match check_text(text) {
         Ok(text) => text,
         Err(error) => {
-            return send(
-                socket,
-                &refusal(error.code(), error.to_string(), &client_id),
-            )
-            .await;
+            let frame = refusal(error.code(), error.to_string(), &client_id);
+            send(socket, &frame).await?;
+            return Ok(None);
         }
     };
     if let Err(seconds) = state
@@ -47,7 +61,8 @@ pub(super) async fn send_message(
         .check(&customer.identity, state.clock.now())
     {
         let text = format!("too many messages; send it again in {seconds} s");
-        return send(socket, &refusal(ErrorCode::RateLimited, text, &client_id)).await;
+        send(socket, &refusal(ErrorCode::RateLimited, text, &client_id)).await?;
+        return Ok(None);
     }
     let workstream = &customer.workstream;
     let within_hours = state.config.is_open(workstream, state.clock.now());
@@ -60,7 +75,8 @@ pub(super) async fn send_message(
             &[],
         );
         let frame = refusal(ErrorCode::OutsideOperatingHours, text, &client_id);
-        return send(socket, &frame).await;
+        send(socket, &frame).await?;
+        return Ok(None);
     }
     let write = CustomerWrite {
         identity: &customer.identity,
@@ -74,7 +90,32 @@ pub(super) async fn send_message(
             at: state.now_text(),
         },
     };
-    match decide::customer_message(state, write).await {
+    // Queued here, in the order the socket sent its messages.
+    let written = decide::customer_message(state, write);
+    Ok(Some(Box::pin(async move {
+        Settled {
+            client_id,
+            within_hours,
+            outcome: written.await,
+        }
+    })))
+}
+
+/// Publishes a committed message to the customer's other tabs and the agents, acknowledges it
+/// and gives a new conversation its notices. Publishing comes first, so a socket that closed
+/// meanwhile loses the acknowledgement only (a resend finds the message by its client id).
+pub(super) async fn settle_message(
+    state: &AppState,
+    socket: &mut WebSocket,
+    customer: &mut Customer,
+    settled: Settled,
+) -> Result<(), axum::Error> {
+    let Settled {
+        client_id,
+        within_hours,
+        outcome,
+    } = settled;
+    match outcome {
         Ok(Written::Duplicate {
             conversation,
             message,
@@ -96,19 +137,33 @@ pub(super) async fn send_message(
                 id: message.id.clone(),
                 at: message.at.clone(),
             };
-            send(socket, &ack).await?;
             customer.acknowledged = Some((decision.after.id.clone(), message.seq));
             fanout::publish(state, &decision);
+            let acknowledged = send(socket, &ack).await;
             if decision.started {
                 start_notices(state, customer, &decision, within_hours).await;
             }
-            Ok(())
+            acknowledged
         }
         Err(error) => {
             tracing::error!(%error, "customer message not committed");
             send(socket, &refusal_frame(error, Some(client_id))).await
         }
     }
+}
+
+/// Settles the socket's queued messages in the order they were sent; before any other frame is
+/// answered, so that answer follows their acknowledgements as it did their sending.
+pub(super) async fn settle_all(
+    state: &AppState,
+    socket: &mut WebSocket,
+    customer: &mut Customer,
+    pending: &mut VecDeque<PendingMessage>,
+) -> Result<(), axum::Error> {
+    while let Some(message) = pending.pop_front() {
+        settle_message(state, socket, customer, message.await).await?;
+    }
+    Ok(())
 }
 
 /// The system messages a new conversation gets (R3, R5): for persistent outside hours, when the

@@ -54,22 +54,30 @@ impl Committed for Vec<Message> {
     }
 }
 
-/// Runs `work` as one write with the relay's configuration and the current time, then counts
-/// the messages it made durable and how long that took (queueing behind other writes included).
-pub(super) async fn commit<T: Committed + Send + 'static>(
+/// Queues `work` as one write with the relay's configuration and the current time, and returns
+/// the future of its result; once durable, that counts the messages it made durable and how
+/// long that took (queueing behind other writes included). Queued at the call, so writes keep
+/// the order of the calls however their futures are awaited.
+pub(super) fn commit<T, W>(
     state: &AppState,
-    work: impl FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
-) -> Result<T, DecideError> {
+    work: W,
+) -> impl Future<Output = Result<T, DecideError>> + Send + use<T, W>
+where
+    T: Committed + Send + 'static,
+    W: FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
+{
     let begun = Instant::now();
     let ctx = Context {
         config: Arc::clone(&state.config),
         now: state.clock.now(),
     };
-    let done = state.store.write(move |tx| work(&ctx, tx)).await?;
-    state
-        .metrics
-        .messages_committed(done.messages(), begun.elapsed());
-    Ok(done)
+    let metrics = state.metrics.clone();
+    let written = state.store.write(move |tx| work(&ctx, tx));
+    async move {
+        let done = written.await?;
+        metrics.messages_committed(done.messages(), begun.elapsed());
+        Ok(done)
+    }
 }
 
 /// The customer's name, email and language as the token and the widget give them.

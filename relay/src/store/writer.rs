@@ -76,13 +76,16 @@ impl Writer {
         Ok(Self { commands, counts })
     }
 
-    /// Runs `work` in the writer's transaction; its result once that is committed. An `Err`
-    /// from `work` undoes everything it wrote.
-    pub(super) async fn write<T, E>(
+    /// Queues `work` for the writer's transaction at once, in call order, and returns the
+    /// future of its result, ready once that is committed. An `Err` from `work` undoes
+    /// everything it wrote. Queued at the call rather than at the first poll, so a caller may
+    /// queue several writes before it waits for any (a socket's pipelined messages).
+    pub(super) fn write<T, E, W>(
         &self,
-        work: impl FnOnce(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
+        work: W,
+    ) -> impl Future<Output = Result<T, E>> + use<T, E, W>
     where
+        W: FnOnce(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
@@ -108,12 +111,15 @@ impl Writer {
                 }
             }
         });
-        if self.commands.send(Command::Write(job)).is_err() {
-            return Err(StoreError::Commit("the writer stopped".into()).into());
+        let queued = self.commands.send(Command::Write(job)).is_ok();
+        async move {
+            if !queued {
+                return Err(StoreError::Commit("the writer stopped".into()).into());
+            }
+            outcome
+                .await
+                .unwrap_or_else(|_| Err(StoreError::Commit("the writer stopped".into()).into()))
         }
-        outcome
-            .await
-            .unwrap_or_else(|_| Err(StoreError::Commit("the writer stopped".into()).into()))
     }
 
     /// `(commits, writes)` so far.
