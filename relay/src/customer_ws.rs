@@ -174,7 +174,9 @@ async fn session(state: AppState, socket: &mut WebSocket) {
             },
             settled = next_settled(&mut pending), if !pending.is_empty() => {
                 pending.pop_front();
-                if settle_message(&state, socket, &mut customer, settled).await.is_err() {
+                // Boxed, like every frame's work: inline it would size every idle session.
+                let settling = Box::pin(settle_message(&state, socket, &mut customer, settled));
+                if settling.await.is_err() {
                     break;
                 }
             }
@@ -236,7 +238,8 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     }
     // Messages committed after the socket ended still reach the agents and the other tabs.
     while let Some(message) = pending.pop_front() {
-        let _ = settle_message(&state, socket, &mut customer, message.await).await;
+        let settled = message.await;
+        let _ = Box::pin(settle_message(&state, socket, &mut customer, settled)).await;
     }
     drop(events);
     if state.hub.customer_sockets(&customer.identity) == 0 {
@@ -247,7 +250,7 @@ async fn session(state: AppState, socket: &mut WebSocket) {
 }
 
 /// The oldest queued message once its write is over; it stays queued until taken off.
-async fn next_settled(pending: &mut VecDeque<PendingMessage>) -> messages::Settled {
+async fn next_settled(pending: &mut VecDeque<PendingMessage>) -> Box<messages::Settled> {
     match pending.front_mut() {
         Some(message) => message.await,
         None => std::future::pending().await,

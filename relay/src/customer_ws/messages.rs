@@ -15,7 +15,7 @@ use tetap_shared::rules::system_messages;
 use tetap_shared::{ErrorCode, ServerFrame};
 
 /// A customer's message on its way to the store.
-pub(super) type PendingMessage = Pin<Box<dyn Future<Output = Settled> + Send>>;
+pub(super) type PendingMessage = Pin<Box<dyn Future<Output = Box<Settled>> + Send>>;
 
 /// A customer's message once its write is over, with what its acknowledgement needs.
 pub(super) struct Settled {
@@ -93,11 +93,11 @@ pub(super) async fn begin_message(
     // Queued here, in the order the socket sent its messages.
     let written = decide::customer_message(state, write);
     Ok(Some(Box::pin(async move {
-        Settled {
+        Box::new(Settled {
             client_id,
             within_hours,
             outcome: written.await,
-        }
+        })
     })))
 }
 
@@ -108,13 +108,13 @@ pub(super) async fn settle_message(
     state: &AppState,
     socket: &mut WebSocket,
     customer: &mut Customer,
-    settled: Settled,
+    settled: Box<Settled>,
 ) -> Result<(), axum::Error> {
     let Settled {
         client_id,
         within_hours,
         outcome,
-    } = settled;
+    } = *settled;
     match outcome {
         Ok(Written::Duplicate {
             conversation,
