@@ -274,8 +274,13 @@ impl Customers {
     }
 }
 
-/// One customer: sends its messages one after another, resending the unacknowledged one after
-/// every reconnect, and keeps the messages it has seen by `seq`.
+/// Messages a fault-test customer keeps unacknowledged at once, like a widget resending its
+/// outbox: the relay queues them together, and a fault can strike with several in its queue.
+const IN_FLIGHT: usize = 4;
+
+/// One customer: keeps [`IN_FLIGHT`] messages unacknowledged, resends every unacknowledged one
+/// in order after each reconnect, checks that acknowledgements come in the order sent, and
+/// keeps the messages it has seen by `seq`.
 async fn customer(
     index: usize,
     messages_each: usize,
@@ -284,13 +289,17 @@ async fn customer(
     acks: Arc<watch::Sender<usize>>,
 ) -> Outcome {
     let sub = format!("customer-{index}");
+    let client_id = |n: usize| format!("{sub}-{n}");
     let mut seen: BTreeMap<u64, String> = BTreeMap::new();
     let mut conversation: Option<String> = None;
-    let mut next = 0;
+    // Everything below `acked` is acknowledged; `acked..sent` is in flight on this socket.
+    let mut acked = 0;
     'connect: loop {
+        // Read before connecting: a relay that comes up between a failed connect and this read
+        // would otherwise be waited for as the next one.
+        let current = *generation.borrow_and_update();
         let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&url).await else {
             // The relay is down: wait for the supervisor to bring the next one up.
-            let current = *generation.borrow_and_update();
             let _ = tokio::time::timeout(STEP, generation.wait_for(|g| *g > current)).await;
             continue;
         };
@@ -312,16 +321,16 @@ async fn customer(
         {
             continue;
         }
-        let mut awaiting: Option<String> = None;
+        // What was in flight on the last socket is sent again, in order.
+        let mut sent = acked;
         loop {
-            if awaiting.is_none() {
-                if next == messages_each {
-                    return (conversation.unwrap_or_default(), seen);
-                }
-                let client_id = format!("{sub}-{next}");
+            if acked == messages_each {
+                return (conversation.unwrap_or_default(), seen);
+            }
+            while sent < messages_each && sent - acked < IN_FLIGHT {
                 let send = ClientFrame::Send {
-                    client_id: client_id.clone(),
-                    text: format!("message {next} of {sub}"),
+                    client_id: client_id(sent),
+                    text: format!("message {sent} of {sub}"),
                 };
                 if socket
                     .send(WsMessage::Text(send.encode().into()))
@@ -330,7 +339,7 @@ async fn customer(
                 {
                     continue 'connect;
                 }
-                awaiting = Some(client_id);
+                sent += 1;
             }
             let frame = match tokio::time::timeout(STEP, socket.next()).await {
                 Ok(Some(Ok(WsMessage::Text(text)))) => {
@@ -342,12 +351,16 @@ async fn customer(
             };
             match frame {
                 ServerFrame::Ack {
-                    client_id,
+                    client_id: acknowledged,
                     conversation: c,
                     ..
-                } if awaiting.as_deref() == Some(client_id.as_str()) => {
-                    awaiting = None;
-                    next += 1;
+                } => {
+                    assert_eq!(
+                        acknowledged,
+                        client_id(acked),
+                        "{sub}: acknowledgements in the order sent"
+                    );
+                    acked += 1;
                     conversation = Some(c.0);
                     acks.send_modify(|n| *n += 1);
                 }
