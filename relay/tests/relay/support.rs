@@ -1,7 +1,12 @@
 //! A real relay on 127.0.0.1:0 with a temporary SQLite file, a hand-moved clock, a signed-in
 //! agent client and customer sockets.
 
-use futures_util::{SinkExt, StreamExt};
+mod agent;
+mod customer;
+
+pub use agent::AgentClient;
+pub use customer::{CustomerSocket, WsStream};
+
 use jiff::Timestamp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -12,18 +17,15 @@ use std::time::Duration;
 use tetap_relay::clock::ManualClock;
 use tetap_relay::config::Config;
 use tetap_shared::frames::{ClientFrame, Cursor, PROTOCOL_VERSION, ServerFrame};
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The agent password every test relay accepts.
 pub const ANNA_PASSWORD: &str = "correct horse battery staple";
 /// Where every test starts its clock: time is moved by hand from here.
 pub const START: &str = "2026-11-24T09:00:00Z";
 /// Longest a test waits for one frame before it fails (a hang is a failure, not a pass).
-const FRAME_DEADLINE: Duration = Duration::from_secs(20);
+pub(super) const FRAME_DEADLINE: Duration = Duration::from_secs(20);
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -332,272 +334,4 @@ pub fn sign(claims: &Value, key_file: &str) -> String {
     let pem = std::fs::read(fixture(key_file)).expect("key");
     let key = EncodingKey::from_rsa_pem(&pem).expect("rsa key");
     jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).expect("sign")
-}
-
-/// A customer's WebSocket, speaking the widget's protocol.
-pub struct CustomerSocket {
-    stream: WsStream,
-}
-
-/// A test's client WebSocket.
-pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-impl CustomerSocket {
-    pub async fn send(&mut self, frame: &ClientFrame) {
-        self.send_text(&frame.encode()).await;
-    }
-
-    pub async fn send_text(&mut self, text: &str) {
-        self.stream
-            .send(WsMessage::Text(text.into()))
-            .await
-            .expect("send frame");
-    }
-
-    /// The WebSocket itself, for tests of the protocol's control frames.
-    pub fn stream(&mut self) -> &mut WsStream {
-        &mut self.stream
-    }
-
-    /// Sends a message and returns its client id.
-    pub async fn say(&mut self, client_id: &str, text: &str) {
-        self.send(&ClientFrame::Send {
-            client_id: client_id.into(),
-            text: text.into(),
-        })
-        .await;
-    }
-
-    /// The next relay frame; panics on close or after the deadline.
-    pub async fn next_frame(&mut self) -> ServerFrame {
-        match self.next_or_close().await {
-            Some(frame) => frame,
-            None => panic!("the relay closed the socket"),
-        }
-    }
-
-    /// The next relay frame, or `None` when the relay closed the socket.
-    pub async fn next_or_close(&mut self) -> Option<ServerFrame> {
-        loop {
-            let message = tokio::time::timeout(FRAME_DEADLINE, self.stream.next())
-                .await
-                .expect("a frame within the deadline");
-            match message {
-                Some(Ok(WsMessage::Text(text))) => {
-                    return Some(ServerFrame::decode(text.as_str()).expect("valid frame"));
-                }
-                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return None,
-                Some(Ok(_)) => continue,
-            }
-        }
-    }
-
-    /// Sends a message and waits for its ack; returns the conversation id and the `seq`.
-    pub async fn write(&mut self, client_id: &str, text: &str) -> (String, u64) {
-        self.say(client_id, text).await;
-        match self.until(|f| matches!(f, ServerFrame::Ack { .. })).await {
-            ServerFrame::Ack {
-                conversation, seq, ..
-            } => (conversation.0, seq),
-            _ => unreachable!(),
-        }
-    }
-
-    /// Closes the socket and waits until the relay has finished with it (its side closes only
-    /// after it has handled the departure).
-    pub async fn close(mut self) {
-        let _ = self.stream.send(WsMessage::Close(None)).await;
-        while let Ok(Some(Ok(_))) = tokio::time::timeout(FRAME_DEADLINE, self.stream.next()).await {
-        }
-    }
-
-    /// Waits until the relay has handled every frame sent before; returns what arrived meanwhile.
-    /// The relay handles a socket's frames in order, so the answer to a probe comes after them.
-    pub async fn barrier(&mut self) -> Vec<ServerFrame> {
-        self.send(&ClientFrame::History {
-            conversation: "barrier-probe".into(),
-            before: 1,
-            limit: None,
-        })
-        .await;
-        let mut seen = Vec::new();
-        loop {
-            let frame = self.next_frame().await;
-            if matches!(&frame, ServerFrame::Error { code, .. } if *code == tetap_shared::ErrorCode::UnknownConversation)
-            {
-                return seen;
-            }
-            seen.push(frame);
-        }
-    }
-
-    /// Skips frames until one matches; the skipped ones are returned too, for assertions.
-    pub async fn until(&mut self, wanted: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
-        loop {
-            let frame = self.next_frame().await;
-            if wanted(&frame) {
-                return frame;
-            }
-        }
-    }
-}
-
-/// The agent API with a bearer token.
-pub struct AgentClient {
-    pub http: reqwest::Client,
-    pub base: String,
-    pub token: String,
-}
-
-impl AgentClient {
-    pub async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// `PUT /presence`.
-    pub async fn presence(&self, presence: &str) {
-        let response = self
-            .http
-            .put(format!("{}/presence", self.base))
-            .bearer_auth(&self.token)
-            .json(&json!({ "presence": presence }))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.status(), 200, "presence {presence}");
-    }
-
-    /// `POST /conversations/{id}/{action}` with no body (accept, wait, end).
-    pub async fn act(&self, conversation: &str, action: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/conversations/{conversation}/{action}",
-                self.base
-            ))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// `GET /me`'s `load`.
-    pub async fn load(&self) -> u64 {
-        self.get("/me").await.1["load"].as_u64().expect("load")
-    }
-
-    /// The conversation as the work list shows it (any state, closed ones included).
-    pub async fn conversation(&self, id: &str) -> Value {
-        for query in ["", "?state=closed"] {
-            let (_, list) = self.get(&format!("/conversations{query}")).await;
-            if let Some(found) = list
-                .as_array()
-                .and_then(|l| l.iter().find(|c| c["id"] == id))
-            {
-                return found.clone();
-            }
-        }
-        Value::Null
-    }
-
-    /// Opens the agent event stream, authenticated by the bearer header at the upgrade.
-    pub async fn events(&self) -> AgentEvents {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = self.base.replacen("http://", "ws://", 1) + "/events";
-        let mut request = url.into_client_request().expect("request");
-        request.headers_mut().insert(
-            "Authorization",
-            format!("Bearer {}", self.token).parse().expect("header"),
-        );
-        let (stream, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("event stream");
-        AgentEvents { stream }
-    }
-
-    pub async fn reply(&self, conversation: &str, client_id: &str, text: &str) -> (u16, Value) {
-        self.post(
-            &format!("/conversations/{conversation}/messages"),
-            json!({ "text": text, "client_id": client_id }),
-        )
-        .await
-    }
-}
-
-/// An agent's event stream (`/v1/agent/events`).
-pub struct AgentEvents {
-    stream: WsStream,
-}
-
-impl AgentEvents {
-    /// Closes the stream and waits until the relay has finished with it (its side closes last).
-    pub async fn close(mut self) {
-        let _ = self.stream.send(WsMessage::Close(None)).await;
-        while let Ok(Some(Ok(_))) = tokio::time::timeout(FRAME_DEADLINE, self.stream.next()).await {
-        }
-    }
-
-    /// The WebSocket itself, for tests of the protocol's control frames.
-    pub fn stream(&mut self) -> &mut WsStream {
-        &mut self.stream
-    }
-
-    /// The next event; fails the test after the deadline.
-    pub async fn next(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(FRAME_DEADLINE, self.stream.next())
-                .await
-                .expect("an event within the deadline")
-                .expect("the stream is open")
-                .expect("a frame");
-            if let WsMessage::Text(text) = message {
-                return serde_json::from_str(text.as_str()).expect("json event");
-            }
-        }
-    }
-
-    /// Skips events until a `state` event shows the conversation in `state`.
-    pub async fn until_state(&mut self, conversation: &str, state: &str) -> Value {
-        loop {
-            let event = self.until("state", conversation).await;
-            if event["detail"]["state"] == state {
-                return event;
-            }
-        }
-    }
-
-    /// Skips events until one of `kind` about `conversation` (any conversation when empty).
-    pub async fn until(&mut self, kind: &str, conversation: &str) -> Value {
-        loop {
-            let event = self.next().await;
-            if event["type"] == kind
-                && (conversation.is_empty() || event["conversation"] == conversation)
-            {
-                return event;
-            }
-        }
-    }
 }
