@@ -8,7 +8,7 @@ mod hello;
 mod messages;
 mod wire;
 
-use frames::handle_frame;
+use frames::{Next, handle_frame, handle_text};
 use hello::{greet, hello};
 use messages::{PendingMessage, settle_message};
 use wire::{close, refuse, send};
@@ -31,7 +31,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use tetap_shared::frames::MAX_FRAME_BYTES;
 use tetap_shared::rules::Event;
-use tetap_shared::{ConversationId, ErrorCode, ServerFrame};
+use tetap_shared::{ClientFrame, ConversationId, ErrorCode, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
 /// How long a socket whose token expired may take to send a fresh one before it is closed.
@@ -146,6 +146,9 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     // Queued message writes, oldest first; the writer commits in queue order, so the front is
     // always the first to finish.
     let mut pending: VecDeque<PendingMessage> = VecDeque::new();
+    // A frame other than a message that came while messages were queued: answered, and the
+    // socket read again, once they are acknowledged and their events forwarded.
+    let mut held: Option<Box<ClientFrame>> = None;
     loop {
         beat.no_later_than(&*state.socket_clock, heartbeat.due());
         // A socket whose token expired is asked for a fresh one, then closed if none comes.
@@ -172,6 +175,12 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                 }
                 Err(RecvError::Closed) => break,
             },
+            Some(frame) = async { held.take() }, if pending.is_empty() && held.is_some() => {
+                let handled = Box::pin(handle_frame(&state, socket, &mut customer, &mut pending, *frame));
+                if !matches!(handled.await, Ok(Next::Read)) {
+                    break;
+                }
+            }
             settled = next_settled(&mut pending), if !pending.is_empty() => {
                 pending.pop_front();
                 // Boxed, like every frame's work: inline it would size every idle session.
@@ -204,14 +213,14 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                     break;
                 }
             }
-            incoming = socket.recv(), if pending.len() < PIPELINED_MESSAGES => {
+            incoming = socket.recv(), if pending.len() < PIPELINED_MESSAGES && held.is_none() => {
                 let Some(Ok(incoming)) = incoming else { break };
                 heartbeat.heard(state.socket_clock.now());
                 match incoming {
                     WsMessage::Text(text) => {
                         // Boxed: the idle session future stays small; a frame's work is brief.
                         let frame = text.as_str();
-                        let handled = Box::pin(handle_frame(
+                        let handled = Box::pin(handle_text(
                             &state,
                             socket,
                             &mut customer,
@@ -219,8 +228,9 @@ async fn session(state: AppState, socket: &mut WebSocket) {
                             frame,
                         ));
                         match handled.await {
-                            Ok(true) => {}
-                            Ok(false) | Err(_) => break,
+                            Ok(Next::Read) => {}
+                            Ok(Next::Hold(frame)) => held = Some(frame),
+                            Ok(Next::End) | Err(_) => break,
                         }
                     }
                     WsMessage::Binary(_) => {

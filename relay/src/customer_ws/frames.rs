@@ -1,7 +1,7 @@
 //! Frames a customer sends after `hello`: history, open, typing, read, end, auth.
 
 use super::hello::verify;
-use super::messages::{PendingMessage, begin_message, refusal_frame, settle_all};
+use super::messages::{PendingMessage, begin_message, refusal_frame};
 use super::wire::{internal, refuse, send};
 use super::{Customer, FIRST_PAGE, customer_event};
 use crate::fanout;
@@ -18,44 +18,66 @@ use tetap_shared::{AgentEvent, ClientFrame, ConversationId, ErrorCode, ServerFra
 /// Typing notices are forwarded at most this often per socket.
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Handles one frame after `hello`; `Ok(false)` ends the session. A message's write is queued
-/// on `pending`, to be acknowledged once committed; any other frame waits for those first.
-pub(super) async fn handle_frame(
+/// What the session does after a frame.
+pub(super) enum Next {
+    /// Reads the next frame.
+    Read,
+    /// Ends the session.
+    End,
+    /// Answers this frame once the messages queued before it are acknowledged, so that its
+    /// answer follows theirs as it followed their sending; reads nothing meanwhile.
+    Hold(Box<ClientFrame>),
+}
+
+/// Decodes one text frame after `hello` and handles it, or holds it while messages are queued.
+pub(super) async fn handle_text(
     state: &AppState,
     socket: &mut WebSocket,
     customer: &mut Customer,
     pending: &mut VecDeque<PendingMessage>,
     text: &str,
-) -> Result<bool, axum::Error> {
+) -> Result<Next, axum::Error> {
     let frame = match ClientFrame::decode(text) {
         Ok(frame) => frame,
         Err(error) => {
             send(socket, &ServerFrame::error(error.code(), error.to_string())).await?;
-            return Ok(true);
+            return Ok(Next::Read);
         }
     };
-    if !matches!(frame, ClientFrame::Send { .. }) {
-        settle_all(state, socket, customer, pending).await?;
+    if !matches!(frame, ClientFrame::Send { .. }) && !pending.is_empty() {
+        return Ok(Next::Hold(Box::new(frame)));
     }
+    handle_frame(state, socket, customer, pending, frame).await
+}
+
+/// Handles one frame after `hello`. A message's write is queued on `pending`, to be
+/// acknowledged once committed.
+pub(super) async fn handle_frame(
+    state: &AppState,
+    socket: &mut WebSocket,
+    customer: &mut Customer,
+    pending: &mut VecDeque<PendingMessage>,
+    frame: ClientFrame,
+) -> Result<Next, axum::Error> {
     // Messages have the per-customer bucket; every other frame this connection's own.
     if !matches!(frame, ClientFrame::Send { .. })
         && let Err(seconds) = customer.frames.take(FRAMES_PER_SOCKET, state.clock.now())
     {
         let text = format!("too many frames on this connection; wait {seconds} s");
         send(socket, &ServerFrame::error(ErrorCode::RateLimited, text)).await?;
-        return Ok(true);
+        return Ok(Next::Read);
     }
     match frame {
         ClientFrame::Hello { .. } => {
             let refusal = ServerFrame::error(ErrorCode::BadFrame, "hello was already said");
             send(socket, &refusal).await?;
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::Send { client_id, text } => {
             if let Some(message) = begin_message(state, socket, customer, client_id, &text).await? {
                 pending.push_back(message);
             }
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::History {
             conversation,
@@ -82,29 +104,29 @@ pub(super) async fn handle_frame(
                 Err(error) => internal(error),
             };
             send(socket, &frame).await?;
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::Open => {
             if let Some(error) = customer_event(state, customer, Event::CustomerOpened).await {
                 send(socket, &refusal_frame(error, None)).await?;
             }
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::Typing => {
             customer_typing(state, customer).await;
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::Read { conversation, seq } => {
             if let Some(frame) = customer_read(state, customer, &conversation, seq).await {
                 send(socket, &frame).await?;
             }
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::End => {
             if let Some(error) = customer_event(state, customer, Event::CustomerEnd).await {
                 send(socket, &refusal_frame(error, None)).await?;
             }
-            Ok(true)
+            Ok(Next::Read)
         }
         ClientFrame::Auth { token } => {
             match verify(state, &customer.workstream, &Secret::new(token)).await {
@@ -114,16 +136,16 @@ pub(super) async fn handle_frame(
                 {
                     customer.verified = fresh;
                     customer.expiry_told = None;
-                    Ok(true)
+                    Ok(Next::Read)
                 }
                 Ok(_) => {
                     let text = "a socket cannot change who it belongs to";
                     refuse(socket, ErrorCode::Unauthorized, text).await;
-                    Ok(false)
+                    Ok(Next::End)
                 }
                 Err((code, reason)) => {
                     send(socket, &ServerFrame::error(code, reason)).await?;
-                    Ok(true)
+                    Ok(Next::Read)
                 }
             }
         }

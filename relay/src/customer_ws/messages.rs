@@ -9,7 +9,6 @@ use crate::state::AppState;
 use crate::store::NewMessage;
 use crate::text_rules::{check_client_id, check_text};
 use axum::extract::ws::WebSocket;
-use std::collections::VecDeque;
 use std::pin::Pin;
 use tetap_shared::rules::system_messages;
 use tetap_shared::{ErrorCode, ServerFrame};
@@ -150,20 +149,6 @@ pub(super) async fn settle_message(
             send(socket, &refusal_frame(error, Some(client_id))).await
         }
     }
-}
-
-/// Settles the socket's queued messages in the order they were sent; before any other frame is
-/// answered, so that answer follows their acknowledgements as it did their sending.
-pub(super) async fn settle_all(
-    state: &AppState,
-    socket: &mut WebSocket,
-    customer: &mut Customer,
-    pending: &mut VecDeque<PendingMessage>,
-) -> Result<(), axum::Error> {
-    while let Some(message) = pending.pop_front() {
-        settle_message(state, socket, customer, message.await).await?;
-    }
-    Ok(())
 }
 
 /// The system messages a new conversation gets (R3, R5): for persistent outside hours, when the

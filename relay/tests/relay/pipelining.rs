@@ -5,6 +5,8 @@ use super::support::TestRelay;
 use tetap_shared::frames::ClientFrame;
 use tetap_shared::{ConversationId, ServerFrame};
 
+/// Messages the relay queues per socket at once (`PIPELINED_MESSAGES`).
+const QUEUED_PER_SOCKET: usize = 32;
 /// More than the relay queues per socket at once, so the socket is also held back unread.
 const BURST: usize = 40;
 
@@ -73,7 +75,9 @@ async fn a_frame_after_queued_messages_is_answered_after_their_acks_and_sees_the
     let relay = TestRelay::start().await;
     let (mut socket, _) = relay.customer("support", &relay.token("sari")).await;
     let (conversation, _) = socket.write("first", "first").await;
-    for i in 0..10 {
+    // As many as the relay queues per socket: their acknowledgements, and the echoes it must
+    // not send back, all come due before the history request is answered.
+    for i in 0..QUEUED_PER_SOCKET {
         socket.say(&format!("q-{i}"), &text(i)).await;
     }
     socket
@@ -88,12 +92,28 @@ async fn a_frame_after_queued_messages_is_answered_after_their_acks_and_sees_the
         match socket.next_frame().await {
             ServerFrame::Ack { .. } => acks += 1,
             ServerFrame::Messages { messages, .. } => break messages,
+            ServerFrame::Message { message, .. } => {
+                panic!("the sending tab had its own message back: {message:?}")
+            }
             _ => {}
         }
     };
-    assert_eq!(acks, 10, "every ack before the history page");
-    assert_eq!(page.len(), 11, "the page has every acknowledged message");
-    assert_eq!(page.last().map(|m| m.text.as_str()), Some("message 9"));
+    assert_eq!(acks, QUEUED_PER_SOCKET, "every ack before the history page");
+    assert_eq!(
+        page.len(),
+        QUEUED_PER_SOCKET + 1,
+        "the page has every acknowledged message"
+    );
+    assert_eq!(
+        page.last().map(|m| m.text.clone()),
+        Some(text(QUEUED_PER_SOCKET - 1))
+    );
+    let (_, seq) = socket.write("after", "still open").await;
+    assert_eq!(
+        seq,
+        QUEUED_PER_SOCKET as u64 + 2,
+        "the socket is still usable"
+    );
 }
 
 #[tokio::test]
