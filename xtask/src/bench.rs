@@ -7,6 +7,7 @@
 use anyhow::Result;
 
 use crate::cmd::Cmd;
+use crate::scratch::Scratch;
 use crate::{faults, fuzz, paths, setup, widget};
 
 /// Fuzzing time per target: about two minutes in all, or half a minute with `--quick`.
@@ -45,7 +46,10 @@ pub fn run(flags: &[String]) -> Result<()> {
             report.clone().into_os_string(),
         ],
     );
+    let scratch = Scratch::new("bench")?;
+    scratch.give_to(&mut bench);
     bench.args(flags).run()?;
+    drop(scratch);
     // A failure here is a lost or duplicated message, a real bug: it fails the bench.
     faults::run(&report)?;
     let quick = flags.iter().any(|f| f == "--quick");

@@ -14,6 +14,7 @@ mod faults;
 mod fuzz;
 mod paths;
 mod run;
+mod scratch;
 mod setup;
 mod test;
 mod widget;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::cmd::{Cmd, secs};
+use crate::scratch::Scratch;
 use crate::{console, setup, widget};
 
 /// Test counts read from `test result:` lines.
@@ -113,7 +114,9 @@ pub fn run() -> Result<()> {
         let outcome = match step {
             Step::Call(f) => f().map(|()| None),
             Step::Check(mut cmd) => cmd.run().map(|()| None),
-            Step::Tests(mut cmd) => cmd.tee().and_then(|teed| {
+            Step::Tests(mut cmd) => Scratch::new("test").and_then(|scratch| {
+                scratch.give_to(&mut cmd);
+                let teed = cmd.tee()?;
                 let counts = count(&teed.text);
                 total += counts;
                 if teed.success && counts.failed == 0 {
