@@ -381,10 +381,12 @@ fn default_capacity() -> u32 {
 
 mod auth;
 mod durations;
+mod shared;
 mod validate;
 
 pub use durations::parse_duration;
 use durations::{duration_text, optional_duration_text};
+pub use shared::SharedWorkstream;
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ use messages::{PendingMessage, settle_message};
 use wire::{close, refuse, send};
 
 use crate::clock::Alarm;
-use crate::config::WorkstreamConfig;
+use crate::config::SharedWorkstream;
 use crate::customer_token::VerifiedCustomer;
 use crate::decide::{self, DecideError};
 use crate::error::AppError;
@@ -91,7 +91,7 @@ pub async fn upgrade(
 struct Customer {
     identity: CustomerIdentity,
     verified: VerifiedCustomer,
-    workstream: WorkstreamConfig,
+    workstream: SharedWorkstream,
     /// The widget's language, for system messages.
     locale: String,
     /// When the agent was last told the customer is typing.

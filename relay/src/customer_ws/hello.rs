@@ -2,7 +2,7 @@
 
 use super::wire::{refuse, send};
 use super::{Customer, FIRST_PAGE};
-use crate::config::WorkstreamConfig;
+use crate::config::{SharedWorkstream, WorkstreamConfig};
 use crate::customer_token::VerifiedCustomer;
 use crate::secret::Secret;
 use crate::state::AppState;
@@ -69,7 +69,7 @@ pub(super) async fn hello(
         refuse(socket, ErrorCode::UnsupportedProtocol, &text).await;
         return None;
     }
-    let Some(workstream) = state.config.workstream(&workstream_id).cloned() else {
+    let Some(workstream) = SharedWorkstream::find(&state.config, &workstream_id) else {
         refuse(socket, ErrorCode::UnknownWorkstream, "no such workstream").await;
         return None;
     };
