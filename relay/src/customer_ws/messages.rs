@@ -28,7 +28,7 @@ pub(super) struct Settled {
 pub(super) async fn begin_message(
     state: &AppState,
     socket: &mut WebSocket,
-    customer: &mut Customer,
+    customer: &Customer,
     client_id: String,
     text: &str,
 ) -> Result<Option<PendingMessage>, axum::Error> {

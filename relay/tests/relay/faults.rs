@@ -16,13 +16,13 @@ mod scale;
 
 pub(super) use check::assert_store_matches;
 pub(super) use customers::Customers;
+use customers::connected;
 pub(super) use relay_process::{RelayProcess, customer_ws_url};
 pub(super) use scale::Scale;
 
 use futures_util::{SinkExt, StreamExt};
-use relay_process::token;
 use std::time::Duration;
-use tetap_shared::frames::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use tetap_shared::frames::{ClientFrame, ServerFrame};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -56,20 +56,7 @@ async fn sigterm_drains_and_stops_cleanly_with_everything_acknowledged_kept() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut relay = RelayProcess::new(dir.path());
     relay.start().await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(relay.ws_url())
-        .await
-        .expect("connect");
-    let hello = ClientFrame::Hello {
-        protocol: PROTOCOL_VERSION,
-        workstream: "support".into(),
-        token: token("sari"),
-        resume: None,
-        locale: None,
-    };
-    socket
-        .send(WsMessage::Text(hello.encode().into()))
-        .await
-        .expect("hello");
+    let mut socket = connected(&relay.ws_url(), "sari", None).await;
     let mut acked = 0;
     for i in 0..20 {
         let send = ClientFrame::Send {
@@ -99,13 +86,7 @@ async fn sigterm_drains_and_stops_cleanly_with_everything_acknowledged_kept() {
     let status = relay.terminate().await;
     assert!(status.success(), "clean exit on SIGTERM: {status}");
     relay.start().await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(relay.ws_url())
-        .await
-        .expect("connect");
-    socket
-        .send(WsMessage::Text(hello.encode().into()))
-        .await
-        .expect("hello");
+    let mut socket = connected(&relay.ws_url(), "sari", None).await;
     loop {
         let Some(Ok(WsMessage::Text(text))) = tokio::time::timeout(STEP, socket.next())
             .await

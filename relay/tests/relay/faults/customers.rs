@@ -3,6 +3,7 @@
 use super::STEP;
 use super::relay_process::token;
 use super::scale::Scale;
+use crate::relay::support::WsStream;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,18 +100,7 @@ async fn customer(
             conversation: tetap_shared::ConversationId(c),
             after_seq: seen.keys().next_back().copied().unwrap_or(0),
         });
-        let hello = ClientFrame::Hello {
-            protocol: PROTOCOL_VERSION,
-            workstream: "support".into(),
-            token: token(&sub),
-            resume,
-            locale: None,
-        };
-        if socket
-            .send(WsMessage::Text(hello.encode().into()))
-            .await
-            .is_err()
-        {
+        if socket.send(hello(&sub, resume)).await.is_err() {
             continue;
         }
         // What was in flight on the last socket is sent again, in order.
@@ -180,23 +170,11 @@ pub(crate) async fn final_view(
     conversation: &str,
     mut seen: BTreeMap<u64, String>,
 ) -> BTreeMap<u64, String> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("connect");
-    let hello = ClientFrame::Hello {
-        protocol: PROTOCOL_VERSION,
-        workstream: "support".into(),
-        token: token(sub),
-        resume: Some(Cursor {
-            conversation: conversation.into(),
-            after_seq: seen.keys().next_back().copied().unwrap_or(0),
-        }),
-        locale: None,
+    let resume = Cursor {
+        conversation: conversation.into(),
+        after_seq: seen.keys().next_back().copied().unwrap_or(0),
     };
-    socket
-        .send(WsMessage::Text(hello.encode().into()))
-        .await
-        .expect("hello");
+    let mut socket = connected(url, sub, Some(resume)).await;
     let probe = ClientFrame::History {
         conversation: "probe".into(),
         before: 1,
@@ -223,4 +201,25 @@ pub(crate) async fn final_view(
             _ => {}
         }
     }
+}
+
+/// The `hello` of customer `sub` on the fault tests' workstream, resuming after `resume`.
+fn hello(sub: &str, resume: Option<Cursor>) -> WsMessage {
+    let hello = ClientFrame::Hello {
+        protocol: PROTOCOL_VERSION,
+        workstream: "support".into(),
+        token: token(sub),
+        resume,
+        locale: None,
+    };
+    WsMessage::Text(hello.encode().into())
+}
+
+/// A socket of customer `sub` to `url`, hello said; the test fails when either cannot be done.
+pub(crate) async fn connected(url: &str, sub: &str, resume: Option<Cursor>) -> WsStream {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    socket.send(hello(sub, resume)).await.expect("hello");
+    socket
 }
