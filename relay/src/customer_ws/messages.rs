@@ -11,7 +11,7 @@ use crate::text_rules::{check_client_id, check_text};
 use axum::extract::ws::WebSocket;
 use std::pin::Pin;
 use tetap_shared::rules::system_messages;
-use tetap_shared::{ErrorCode, ServerFrame};
+use tetap_shared::{ConversationId, ErrorCode, Message, ServerFrame};
 
 /// A customer's message on its way to the store.
 pub(super) type PendingMessage = Pin<Box<dyn Future<Output = Box<Settled>> + Send>>;
@@ -118,25 +118,10 @@ pub(super) async fn settle_message(
         Ok(Written::Duplicate {
             conversation,
             message,
-        }) => {
-            let ack = ServerFrame::Ack {
-                client_id,
-                conversation,
-                seq: message.seq,
-                id: message.id,
-                at: message.at,
-            };
-            send(socket, &ack).await
-        }
+        }) => send(socket, &ack(client_id, conversation, message)).await,
         Ok(Written::Committed { decision, message }) => {
-            let ack = ServerFrame::Ack {
-                client_id,
-                conversation: decision.after.id.clone(),
-                seq: message.seq,
-                id: message.id.clone(),
-                at: message.at.clone(),
-            };
             customer.acknowledged = Some((decision.after.id.clone(), message.seq));
+            let ack = ack(client_id, decision.after.id.clone(), message);
             fanout::publish(state, &decision);
             let acknowledged = send(socket, &ack).await;
             if decision.started {
@@ -148,6 +133,17 @@ pub(super) async fn settle_message(
             tracing::error!(%error, "customer message not committed");
             send(socket, &refusal_frame(error, Some(client_id))).await
         }
+    }
+}
+
+/// The acknowledgement of the stored `message` sent as `client_id`.
+fn ack(client_id: String, conversation: ConversationId, message: Message) -> ServerFrame {
+    ServerFrame::Ack {
+        client_id,
+        conversation,
+        seq: message.seq,
+        id: message.id,
+        at: message.at,
     }
 }
 
