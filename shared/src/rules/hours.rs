@@ -1,19 +1,38 @@
 //! Operating hours (R3, R10) with real time zones and holidays. Behind the `calendar` feature:
 //! only the relay carries a time-zone database; the widget formats times with the browser's Intl.
 
-use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
+use jiff::civil::{Date, DateTime, Time, Weekday};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::collections::BTreeSet;
 
 /// Seconds in a day: a range may end at `24:00`.
 const DAY: u32 = 24 * 3600;
 
+/// How far `next_open` and `next_change` look, in local days: a year and a week, so a yearly
+/// holiday on a weekly opening day cannot hide the next opening.
+const HORIZON_DAYS: i32 = 372;
+
 /// A week of opening ranges in one time zone, minus holidays.
+///
+/// Hours follow the wall clock of the zone: an instant is open when the local date and time it
+/// shows lie within a range. So around daylight saving time:
+/// - in a gap (spring forward) a start or end that does not exist takes effect at the first real
+///   instant after it — `02:30-05:00` on the US spring-forward day opens at 03:00 EDT, and a range
+///   lying wholly in the gap (`02:00-02:30` there) does not open that day;
+/// - in a fold (fall back) each instant belongs to the local time it shows, so a range opens at
+///   the earlier of two instants showing its start, and a range touching the repeated hour is
+///   open during both passes of it that fall inside the range (`01:30-02:30` on the US fall-back
+///   night: open 01:30–02:00 EDT, closed 01:00–01:30 EST, open again 01:30–02:30 EST).
+///
+/// A range that ends before it starts runs past midnight: Monday's `22:00-02:00` is Monday 22:00
+/// until Tuesday 02:00 local. That tail belongs to the day the range starts: a holiday on Monday
+/// cancels the whole range, a holiday on Tuesday leaves Monday's tail open.
 #[derive(Clone, Debug)]
 pub struct Hours {
     zone: TimeZone,
-    /// Monday first; each range is `[start, end)` in seconds of the local day.
+    /// Monday first; each range is `[start, end)` in seconds from the local midnight that starts
+    /// its day; `end` beyond [`DAY`] runs into the next day.
     week: [Vec<(u32, u32)>; 7],
     holidays: BTreeSet<Date>,
 }
@@ -23,8 +42,16 @@ pub struct Hours {
 pub enum HoursError {
     #[error("unknown time zone \"{0}\"")]
     TimeZone(String),
-    #[error("\"{0}\" is not a range like 09:00-17:00")]
+    #[error(
+        "\"{0}\" is not a range like 09:00-17:00 (HH:MM-HH:MM, 24:00 allowed as an end; \
+         a range that ends before it starts runs past midnight)"
+    )]
     Range(String),
+    #[error(
+        "\"{0}\" opens and closes at the same time: write 00:00-24:00 for a whole day, \
+         or leave the day out to keep it closed"
+    )]
+    EmptyRange(String),
     #[error("\"{0}\" is not a date like 2026-12-25")]
     Holiday(String),
 }
@@ -59,46 +86,41 @@ impl Hours {
         })
     }
 
-    /// Whether `at` falls within the opening hours.
+    /// Whether `at` falls within the opening hours, judged by the local time `at` shows.
     pub fn is_open(&self, at: Timestamp) -> bool {
-        let local = at.to_zoned(self.zone.clone());
-        if self.holidays.contains(&local.date()) {
-            return false;
-        }
+        let local = self.zone.to_datetime(at);
+        let today = local.date();
         let second = seconds_of_day(local.time());
-        self.ranges(local.weekday())
-            .iter()
-            .any(|&(start, end)| start <= second && second < end)
+        // A range of yesterday may run past midnight into today.
+        let yesterday = today.yesterday().ok().map(|d| (d, second + DAY));
+        [(today, second)]
+            .into_iter()
+            .chain(yesterday)
+            .any(|(day, second)| {
+                !self.holidays.contains(&day)
+                    && self
+                        .ranges(day.weekday())
+                        .iter()
+                        .any(|&(start, end)| start <= second && second < end)
+            })
     }
 
-    /// `at` itself when open, else the next opening instant within a year and a week, if any.
+    /// `at` itself when open, else the first open instant after `at` within a year and a week.
+    /// Always `Some(t)` with `t >= at` and `is_open(t)`, unless the hours never open.
     pub fn next_open(&self, at: Timestamp) -> Option<Timestamp> {
         if self.is_open(at) {
             return Some(at);
         }
-        let local = at.to_zoned(self.zone.clone());
-        let now_second = seconds_of_day(local.time());
-        for offset in 0..=372 {
-            let date = local.date().checked_add(offset.days()).ok()?;
-            if self.holidays.contains(&date) {
-                continue;
-            }
-            for &(start, _) in self.ranges(date.weekday()) {
-                if offset == 0 && start <= now_second {
-                    continue;
-                }
-                let time = Time::new(
-                    i8::try_from(start / 3600).ok()?,
-                    i8::try_from(start % 3600 / 60).ok()?,
-                    0,
-                    0,
-                )
-                .ok()?;
-                let opens = date.to_datetime(time).to_zoned(self.zone.clone()).ok()?;
-                return Some(opens.timestamp());
-            }
-        }
-        None
+        self.first_boundary(at, false, |t| self.is_open(t))
+    }
+
+    /// The first instant strictly after `at` at which the hours open or close, within a year and
+    /// a week; `None` when they never change. A scheduler can sleep until then and re-check.
+    pub fn next_change(&self, at: Timestamp) -> Option<Timestamp> {
+        self.first_boundary(at, true, |t| {
+            t.checked_sub(SignedDuration::from_nanos(1))
+                .is_ok_and(|before| self.is_open(before) != self.is_open(t))
+        })
     }
 
     /// `at` as the workstream's local weekday and time, e.g. "Monday 09:00 (Asia/Jakarta)".
@@ -111,6 +133,91 @@ impl Hours {
     fn ranges(&self, day: Weekday) -> &[(u32, u32)] {
         &self.week[usize::from(day.to_monday_zero_offset().unsigned_abs())]
     }
+
+    /// The earliest instant after `at` where `accept` holds, among the only instants where being
+    /// open can change: those showing a range's start (or end, with `ends`) and the zone's
+    /// transitions, where the wall clock jumps over a gap or back into a fold.
+    fn first_boundary(
+        &self,
+        at: Timestamp,
+        ends: bool,
+        accept: impl Fn(Timestamp) -> bool,
+    ) -> Option<Timestamp> {
+        let mut best: Option<Timestamp> = None;
+        let consider = |best: &mut Option<Timestamp>, t: Timestamp| {
+            if t > at && best.is_none_or(|b| t < b) && accept(t) {
+                *best = Some(t);
+            }
+        };
+        // A fold can show the wall clock of the day before `at`'s local date again.
+        let first = self
+            .zone
+            .to_datetime(at)
+            .date()
+            .checked_sub(2.days())
+            .ok()?;
+        let mut horizon = None;
+        for offset in 0..=HORIZON_DAYS + 2 {
+            let day = first.checked_add(offset.days()).ok()?;
+            let earliest = earliest_instant(day)?;
+            horizon = Some(earliest);
+            if best.is_some_and(|b| b < earliest) {
+                break;
+            }
+            if self.holidays.contains(&day) {
+                continue;
+            }
+            for &(start, end) in self.ranges(day.weekday()) {
+                for second in [Some(start), ends.then_some(end)].into_iter().flatten() {
+                    for t in self.instants_showing(day, second).into_iter().flatten() {
+                        consider(&mut best, t);
+                    }
+                }
+            }
+        }
+        let limit = best.or(horizon)?;
+        // Transitions come in order, strictly after `at`, and below `limit`: the first one
+        // accepted is earlier than any other candidate.
+        if let Some(t) = self
+            .zone
+            .following(at)
+            .map(|transition| transition.timestamp())
+            .take_while(|&t| t < limit)
+            .find(|&t| accept(t))
+        {
+            best = Some(t);
+        }
+        best
+    }
+
+    /// The instants whose local time is `second` after `day`'s midnight: none in a gap (the
+    /// transition out of it is a candidate of its own), two in a fold.
+    fn instants_showing(&self, day: Date, second: u32) -> [Option<Timestamp>; 2] {
+        let Some(local) = local_datetime(day, second) else {
+            return [None, None];
+        };
+        match self.zone.to_ambiguous_timestamp(local).offset() {
+            AmbiguousOffset::Unambiguous { offset } => [offset.to_timestamp(local).ok(), None],
+            AmbiguousOffset::Gap { .. } => [None, None],
+            AmbiguousOffset::Fold { before, after } => [
+                before.to_timestamp(local).ok(),
+                after.to_timestamp(local).ok(),
+            ],
+        }
+    }
+}
+
+/// No instant showing a local time on `day` or later comes before this, whatever the offset.
+fn earliest_instant(day: Date) -> Option<Timestamp> {
+    Offset::MAX
+        .to_timestamp(day.to_datetime(Time::midnight()))
+        .ok()
+}
+
+fn local_datetime(day: Date, second: u32) -> Option<DateTime> {
+    day.to_datetime(Time::midnight())
+        .checked_add(i64::from(second).seconds())
+        .ok()
 }
 
 fn seconds_of_day(time: Time) -> u32 {
@@ -128,114 +235,17 @@ fn parse_range(text: &str) -> Result<(u32, u32), HoursError> {
         (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 3600 + m * 60)
     };
     let (start, end) = (
-        clock(start).ok_or_else(error)?,
+        clock(start).filter(|&s| s < DAY).ok_or_else(error)?,
         clock(end).ok_or_else(error)?,
     );
-    if start < end && end <= DAY {
-        Ok((start, end))
-    } else {
-        Err(error())
+    if start == end {
+        return Err(HoursError::EmptyRange(text.to_owned()));
     }
+    // An end before the start is on the next day (`22:00-02:00`, `22:00-00:00`).
+    Ok((start, if end < start { end + DAY } else { end }))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn office() -> Hours {
-        let weekday = vec!["09:00-12:00".to_owned(), "13:00-17:00".to_owned()];
-        let none: Vec<String> = Vec::new();
-        Hours::parse(
-            "Asia/Jakarta",
-            [
-                &weekday, &weekday, &weekday, &weekday, &weekday, &none, &none,
-            ],
-            &["2026-12-25".to_owned()],
-        )
-        .expect("valid")
-    }
-
-    fn at(text: &str) -> Timestamp {
-        text.parse().expect("timestamp")
-    }
-
-    #[test]
-    fn r3_hours_follow_the_workstreams_time_zone() {
-        let hours = office();
-        // 09:30 in Jakarta (UTC+7) is 02:30 UTC on Tuesday 2026-11-24.
-        assert!(hours.is_open(at("2026-11-24T02:30:00Z")));
-        assert!(!hours.is_open(at("2026-11-24T01:59:59Z")), "08:59:59 local");
-        assert!(!hours.is_open(at("2026-11-24T05:30:00Z")), "lunch break");
-        assert!(
-            !hours.is_open(at("2026-11-24T10:00:00Z")),
-            "17:00 local is closed"
-        );
-    }
-
-    #[test]
-    fn r3_weekends_and_holidays_are_closed() {
-        let hours = office();
-        assert!(!hours.is_open(at("2026-11-28T03:00:00Z")), "Saturday");
-        assert!(
-            !hours.is_open(at("2026-12-25T03:00:00Z")),
-            "Christmas, a Friday"
-        );
-    }
-
-    #[test]
-    fn r3_next_open_skips_breaks_weekends_and_holidays() {
-        let hours = office();
-        assert_eq!(
-            hours.next_open(at("2026-11-24T05:30:00Z")),
-            Some(at("2026-11-24T06:00:00Z")),
-            "after lunch"
-        );
-        assert_eq!(
-            hours.next_open(at("2026-11-27T12:00:00Z")),
-            Some(at("2026-11-30T02:00:00Z")),
-            "Friday evening to Monday 09:00"
-        );
-        assert_eq!(
-            hours.next_open(at("2026-12-24T12:00:00Z")),
-            Some(at("2026-12-28T02:00:00Z")),
-            "over Christmas and the weekend"
-        );
-        assert_eq!(
-            hours.local_label(at("2026-11-30T02:00:00Z")),
-            "Monday 09:00 (Asia/Jakarta)"
-        );
-        let open_now = at("2026-11-24T02:30:00Z");
-        assert_eq!(hours.next_open(open_now), Some(open_now));
-    }
-
-    #[test]
-    fn bad_entries_are_named() {
-        let none: &[String] = &[];
-        let week = [none; 7];
-        assert_eq!(
-            Hours::parse("Mars/Olympus", week, &[]).map(|_| ()),
-            Err(HoursError::TimeZone("Mars/Olympus".into()))
-        );
-        for bad in ["9-17", "17:00-09:00", "09:00-25:00", "09:60-10:00"] {
-            let ranges = vec![bad.to_owned()];
-            let mut week = [none; 7];
-            week[0] = &ranges;
-            assert_eq!(
-                Hours::parse("UTC", week, &[]).map(|_| ()),
-                Err(HoursError::Range(bad.into())),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            Hours::parse("UTC", [none; 7], &["25/12".into()]).map(|_| ()),
-            Err(HoursError::Holiday("25/12".into()))
-        );
-    }
-
-    #[test]
-    fn a_day_may_run_until_midnight() {
-        let all_day = vec!["00:00-24:00".to_owned()];
-        let hours = Hours::parse("UTC", [&all_day; 7], &[]).expect("valid");
-        assert!(hours.is_open(at("2026-11-24T23:59:59Z")));
-    }
-}
+mod dst_tests;
+#[cfg(test)]
+mod tests;
