@@ -2,7 +2,7 @@
 //! conversation actions accept, ✖ (wait) and end.
 
 use crate::agent_session::SignedInAgent;
-use crate::decide::{self, AgentAction, SystemEvent, Written};
+use crate::decide::{self, AgentAction, Written};
 use crate::error::{ApiJson, ApiQuery, AppError};
 use crate::fanout;
 use crate::state::AppState;
@@ -71,20 +71,9 @@ pub async fn change_presence(
     agent_id: &str,
     presence: Presence,
 ) -> Result<(), AppError> {
-    let name = match presence {
-        Presence::Online => "online",
-        Presence::Offline => "offline",
-    };
-    state.store.set_presence(agent_id, name).await?;
-    if presence == Presence::Offline {
-        for row in state.store.conversations_of_agent(agent_id).await? {
-            let event = SystemEvent::AgentOffline {
-                agent: agent_id.to_owned(),
-            };
-            if let Some(decision) = decide::system_event(state, &row.id, event).await? {
-                fanout::publish(state, &decision);
-            }
-        }
+    let online = presence == Presence::Online;
+    for decision in decide::agent_presence(state, agent_id, online).await? {
+        fanout::publish(state, &decision);
     }
     state.wake.routing.notify_one();
     Ok(())

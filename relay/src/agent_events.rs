@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::heartbeat::Heartbeat;
 use crate::origin::is_same_origin_or_absent;
 use crate::state::AppState;
+use crate::views::conversation_view;
 use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -57,6 +58,25 @@ async fn stream(
     mut heartbeat: Heartbeat,
 ) {
     let mut events = state.hub.subscribe_agent(&agent_id);
+    // R7: a return nobody picked up is told again to every stream that (re)connects, so a
+    // console that was offline at that moment still learns of it. Read after subscribing:
+    // a return committed in between comes twice rather than never.
+    match state.store.returned_conversations(&agent_id).await {
+        Ok(rows) => {
+            for row in rows {
+                let event = AgentEvent::CustomerReturned {
+                    conversation: row.id.clone(),
+                    detail: conversation_view(&state, &row),
+                };
+                let text = serde_json::to_string(&event).unwrap_or_default();
+                if socket.send(WsMessage::Text(text.into())).await.is_err() {
+                    state.hub.release_agent(&agent_id);
+                    return;
+                }
+            }
+        }
+        Err(error) => tracing::error!(%error, "returned conversations not read"),
+    }
     let mut beat = Alarm::unset();
     loop {
         beat.no_later_than(&*state.socket_clock, heartbeat.due());

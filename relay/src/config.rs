@@ -53,6 +53,11 @@ pub struct ServerConfig {
     /// How the relay writes its logs.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// How long this relay's record of its open customer sockets lasts unless renewed (R11):
+    /// a relay that stops or is killed has its customers' live conversations start their
+    /// reconnect grace at the latest this long after.
+    #[serde(default = "default_presence_lease", with = "duration_text")]
+    pub presence_lease: Duration,
 }
 
 /// `server.log_format`: `text` for people, `json` (one object a line) for log collectors.
@@ -315,6 +320,12 @@ impl Config {
             .is_none_or(|hours| hours.is_open(at))
     }
 
+    /// Whether the workstream with this id is within its hours at `at` (an unknown one is not).
+    pub fn is_open_by_id(&self, workstream: &str, at: jiff::Timestamp) -> bool {
+        self.workstream(workstream)
+            .is_some_and(|workstream| self.is_open(workstream, at))
+    }
+
     /// The workstream's calendar, if it has operating hours.
     pub fn hours_of(&self, workstream: &WorkstreamConfig) -> Option<&Hours> {
         workstream.hours.as_ref().and_then(|id| self.hours.get(id))
@@ -343,6 +354,7 @@ fn default_server() -> ServerConfig {
         agent_session_lifetime: default_session_lifetime(),
         metrics_listen: None,
         log_format: LogFormat::default(),
+        presence_lease: default_presence_lease(),
     }
 }
 fn default_message_burst() -> u32 {
@@ -351,6 +363,10 @@ fn default_message_burst() -> u32 {
 fn default_messages_per_second() -> u32 {
     5
 }
+fn default_presence_lease() -> Duration {
+    Duration::from_secs(15)
+}
+
 fn default_max_sockets_per_ip() -> usize {
     256
 }

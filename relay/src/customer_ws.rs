@@ -134,14 +134,18 @@ async fn session(state: AppState, socket: &mut WebSocket) {
     // Subscribe before reading the store, so nothing committed in between is missed; the
     // widget drops what it already has by `seq`.
     let mut events = state.hub.subscribe_customer(&customer.identity);
+    // R11: the socket is recorded before the greeting, so one that fails while being greeted
+    // is counted out like any other; a live customer back within the grace keeps the chat.
+    publish(
+        &state,
+        decide::customer_socket_opened(&state, &customer.identity).await,
+    );
     if let Err(error) = Box::pin(greet(&state, socket, &customer, resume)).await {
         tracing::debug!(%error, "customer socket ended during greeting");
         drop(events);
-        state.hub.release_customer(&customer.identity);
+        Box::pin(goodbye(&state, &customer)).await;
         return;
     }
-    // R11: a live customer who reconnects within the grace keeps the conversation.
-    Box::pin(customer_event(&state, &customer, Event::CustomerBack)).await;
     let (mut beat, mut expiry) = (Alarm::unset(), Alarm::unset());
     // Queued message writes, oldest first; the writer commits in queue order, so the front is
     // always the first to finish.
@@ -252,10 +256,25 @@ async fn session(state: AppState, socket: &mut WebSocket) {
         let _ = Box::pin(settle_message(&state, socket, &mut customer, settled)).await;
     }
     drop(events);
-    if state.hub.customer_sockets(&customer.identity) == 0 {
-        state.hub.release_customer(&customer.identity);
-        // R11: the last socket is gone; a live conversation starts its reconnect grace.
-        Box::pin(customer_event(&state, &customer, Event::CustomerLeft)).await;
+    Box::pin(goodbye(&state, &customer)).await;
+}
+
+/// The socket is gone: counted out in the store, where the last one of the customer on every
+/// running relay starts a live conversation's reconnect grace (R11).
+async fn goodbye(state: &AppState, customer: &Customer) {
+    state.hub.release_customer(&customer.identity);
+    publish(
+        state,
+        decide::customer_socket_closed(state, &customer.identity).await,
+    );
+}
+
+/// Publishes a presence decision; a failure is logged (the presence sweep catches up).
+fn publish(state: &AppState, decided: Result<Option<decide::Decision>, DecideError>) {
+    match decided {
+        Ok(Some(decision)) => fanout::publish(state, &decision),
+        Ok(None) => {}
+        Err(error) => tracing::error!(%error, "customer presence not stored"),
     }
 }
 

@@ -11,8 +11,15 @@ use crate::store::{
 use tetap_shared::rules::{self, AgentNotice, Event, RuleError, Timer};
 use tetap_shared::{AuthorKind, ConversationId, Message};
 
+mod assign;
+mod customer_presence;
 mod transition;
 mod write;
+
+pub use assign::{agent_presence, assign};
+pub use customer_presence::{
+    customer_socket_closed, customer_socket_opened, retire_instance, sweep_presence,
+};
 
 use transition::{commit_transition, system_author};
 pub use transition::{facts, keep_same_agent};
@@ -60,6 +67,9 @@ pub enum DecideError {
     Refused(#[from] RuleError),
     #[error("this client_id names another author's message")]
     ClientIdConflict,
+    /// R3: a live workstream outside its hours starts no new chat (one going on continues).
+    #[error("outside operating hours")]
+    OutsideHours,
 }
 
 /// The outcome of writing a message.
@@ -94,13 +104,6 @@ pub enum AgentAction {
     End,
 }
 
-/// Events that come from the relay itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SystemEvent {
-    Assign { agent: String },
-    AgentOffline { agent: String },
-}
-
 /// Commits a customer's message, starting a conversation when they have none (R9). The write is
 /// queued when this is called: a socket's messages are stored in the order it sent them even
 /// when it waits for none of them before reading the next.
@@ -115,6 +118,7 @@ pub fn customer_message(
         locale: write.locale.to_owned(),
     };
     let mode = write.workstream.mode;
+    let offline_chat = write.workstream.offline_chat;
     let new = write.new;
     commit(state, move |ctx, tx| {
         if let Some(client_id) = &new.client_id
@@ -138,6 +142,14 @@ pub fn customer_message(
                 (row, transition)
             }
             None => {
+                // R3: decided here, against the conversation as it is at commit: a live chat
+                // going on at closing time continues; outside hours only a new one is refused.
+                if mode == tetap_shared::Mode::Live
+                    && !offline_chat
+                    && !ctx.config.is_open_by_id(&identity.workstream, ctx.now)
+                {
+                    return Err(DecideError::OutsideHours);
+                }
                 let new_conversation = NewConversation {
                     identity: &identity,
                     mode,
@@ -201,6 +213,7 @@ pub async fn agent_message(
             agent: agent.id.clone(),
             in_workstreams: agent.workstreams.contains(&row.workstream),
             has_capacity: tx.agent_load(&agent.id)? < agent.capacity,
+            online: tx.is_online(&agent.id)?,
         };
         let transition = rules::apply(&facts(&ctx.config, &row), &event)?;
         let mut decision = commit_transition(ctx, tx, row, transition)?;
@@ -237,6 +250,7 @@ pub async fn agent_action(
                 agent: agent.id.clone(),
                 in_workstreams,
                 has_capacity: tx.agent_load(&agent.id)? < agent.capacity,
+                online: tx.is_online(&agent.id)?,
             },
             AgentAction::Wait => Event::AgentWait {
                 agent: agent.id.clone(),
@@ -265,24 +279,6 @@ pub async fn customer_event(
     commit(state, move |ctx, tx| {
         let Some(row) = tx.current_conversation(&identity)? else {
             return Ok(None);
-        };
-        decide_in(ctx, tx, row, &event)
-    })
-    .await
-}
-
-/// Routing's assignments and presence changes.
-pub async fn system_event(
-    state: &AppState,
-    id: &ConversationId,
-    event: SystemEvent,
-) -> Result<Option<Decision>, DecideError> {
-    let id = id.clone();
-    commit(state, move |ctx, tx| {
-        let row = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
-        let event = match event {
-            SystemEvent::Assign { agent } => Event::Assign { agent },
-            SystemEvent::AgentOffline { agent } => Event::AgentOffline { agent },
         };
         decide_in(ctx, tx, row, &event)
     })

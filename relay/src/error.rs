@@ -103,12 +103,18 @@ impl From<crate::decide::DecideError> for AppError {
                     RuleError::NotYours
                     | RuleError::NotInYourWorkstreams
                     | RuleError::CustomerCannotEnd => StatusCode::FORBIDDEN,
-                    RuleError::Closed | RuleError::WrongState(_) | RuleError::AtCapacity => {
-                        StatusCode::CONFLICT
-                    }
+                    RuleError::Closed
+                    | RuleError::WrongState(_)
+                    | RuleError::AtCapacity
+                    | RuleError::Offline => StatusCode::CONFLICT,
                 };
                 Self::new(status, rule.code(), rule.to_string())
             }
+            DecideError::OutsideHours => Self::new(
+                StatusCode::CONFLICT,
+                "outside_operating_hours",
+                "the workstream is outside its operating hours",
+            ),
             DecideError::ClientIdConflict => Self::new(
                 StatusCode::CONFLICT,
                 "client_id_conflict",

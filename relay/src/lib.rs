@@ -24,6 +24,7 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod origin;
+pub mod presence;
 pub mod routing;
 pub mod secret;
 pub mod state;
@@ -80,6 +81,13 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
     let verifier = customer_token::CustomerVerifier::load(&config)?;
     let assets = assets::Assets::load(&config).map_err(StartError::Assets)?;
     let limits = limits::Limits::new(&config.server);
+    let config_lease = config.server.presence_lease;
+    let capacities = config
+        .agents
+        .iter()
+        .map(|agent| (agent.id.clone(), agent.capacity))
+        .collect();
+    store.record_capacities(capacities).await?;
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -95,6 +103,8 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
         limits,
         routing_lock: Arc::default(),
         metrics,
+        instance: presence::Instance::new(config_lease),
+        hooks: state::Hooks::default(),
     })
 }
 
@@ -107,6 +117,7 @@ impl Background {
         Self(vec![
             tokio::spawn(routing::task(state.clone())),
             tokio::spawn(timers::task(state.clone())),
+            tokio::spawn(presence::task(state.clone())),
         ])
     }
 }
@@ -218,6 +229,7 @@ pub async fn run_with_metrics_listener(
 ) -> Result<(), StartError> {
     let state = state(config, clock).await?;
     let store = state.store.clone();
+    let retiring = state.clone();
     let background = Background::start(&state);
     let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
     let metrics_server = match metrics_listener {
@@ -257,6 +269,7 @@ pub async fn run_with_metrics_listener(
     }
     served?;
     drop(background);
+    presence::retire(&retiring).await;
     store.close().await;
     Ok(())
 }

@@ -41,6 +41,8 @@ struct Inner {
     commit_batch_size: Histogram,
     message_commit_seconds: Histogram,
     refusals: IntCounterVec,
+    presence_sweeps: IntCounter,
+    routing_passes: IntCounter,
 }
 
 impl Default for Metrics {
@@ -124,6 +126,20 @@ impl Metrics {
                     &["code"],
                 ),
             ),
+            presence_sweeps: register(
+                &registry,
+                IntCounter::new(
+                    "tetap_presence_sweeps_total",
+                    "Renewals of this relay's socket lease, each with a sweep of lapsed ones (R11).",
+                ),
+            ),
+            routing_passes: register(
+                &registry,
+                IntCounter::new(
+                    "tetap_routing_passes_total",
+                    "Routing passes completed (R10).",
+                ),
+            ),
             registry,
         }))
     }
@@ -131,6 +147,16 @@ impl Metrics {
     /// Everything in the Prometheus text exposition format.
     pub fn render(&self) -> Result<String, prometheus::Error> {
         TextEncoder::new().encode_to_string(&self.0.registry.gather())
+    }
+
+    /// Counts one presence sweep.
+    pub fn presence_swept(&self) {
+        self.0.presence_sweeps.inc();
+    }
+
+    /// Counts one routing pass.
+    pub fn routing_passed(&self) {
+        self.0.routing_passes.inc();
     }
 
     /// Counts an open customer socket until the guard is dropped.

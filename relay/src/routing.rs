@@ -1,16 +1,23 @@
-//! Routing in the relay (R3, R8, R10): gathers the queue and the agents' presence and load, asks
-//! `rules::route`, and commits each assignment through `decide`. Runs when woken, and when a
-//! closed workstream with queued conversations opens.
+//! Routing in the relay (R3, R8, R10): plans from the queue and the agents' presence and load as
+//! read, asks `rules::route`, then hands each assignment to `decide::assign`, which checks it
+//! again against the rows at commit. Runs when woken, and when a closed workstream opens.
 
-use crate::decide::{self, DecideError, SystemEvent, keep_same_agent};
+use crate::decide::{self, DecideError, keep_same_agent};
 use crate::fanout;
 use crate::state::AppState;
 use jiff::Timestamp;
 use tetap_shared::rules::{self, AgentSlot, Queued};
 
-/// One routing pass.
+/// One routing pass. A planned assignment that no longer holds at its commit (an agent accepted
+/// or went offline meanwhile) leaves its conversation queued and wakes another pass.
 pub async fn run_once(state: &AppState) -> Result<(), DecideError> {
     let _one_at_a_time = state.routing_lock.lock().await;
+    let passed = run_locked(state).await;
+    state.metrics.routing_passed();
+    passed
+}
+
+async fn run_locked(state: &AppState) -> Result<(), DecideError> {
     let rows = state.store.queue().await?;
     if rows.is_empty() {
         return Ok(());
@@ -39,22 +46,26 @@ pub async fn run_once(state: &AppState) -> Result<(), DecideError> {
             workstreams: agent.workstreams.clone(),
         });
     }
+    let mut stale = false;
     for assignment in rules::route(&queue, &agents) {
+        if let Some(hook) = &state.hooks.before_assign {
+            hook(assignment.conversation.clone(), assignment.agent.clone()).await;
+        }
         let id = tetap_shared::ConversationId(assignment.conversation);
-        let event = SystemEvent::Assign {
-            agent: assignment.agent,
-        };
-        match decide::system_event(state, &id, event).await {
+        match decide::assign(state, &id, &assignment.agent).await {
             Ok(Some(decision)) => fanout::publish(state, &decision),
-            // Someone accepted or the customer changed it meanwhile: the next pass sees that.
-            Ok(None) | Err(DecideError::Refused(_) | DecideError::NotFound) => {}
+            // The plan was stale: what changed meanwhile is another pass's to see.
+            Ok(None) | Err(DecideError::Refused(_) | DecideError::NotFound) => stale = true,
             Err(error) => return Err(error),
         }
+    }
+    if stale {
+        state.wake.routing.notify_one();
     }
     Ok(())
 }
 
-/// The earliest time a workstream that is closed now opens, if any has hours.
+/// The earliest time after `now` at which a workstream that is closed now opens, if any.
 fn next_opening(state: &AppState, now: Timestamp) -> Option<Timestamp> {
     state
         .config
@@ -63,6 +74,8 @@ fn next_opening(state: &AppState, now: Timestamp) -> Option<Timestamp> {
         .filter_map(|w| state.config.hours_of(w))
         .filter(|hours| !hours.is_open(now))
         .filter_map(|hours| hours.next_open(now))
+        // Never a time already reached: the task would wake at once, again and again.
+        .filter(|opens| *opens > now)
         .min()
 }
 

@@ -33,7 +33,23 @@ pub struct AppState {
     pub routing_lock: Arc<tokio::sync::Mutex<()>>,
     /// This relay's own metrics registry (`/metrics`).
     pub metrics: crate::metrics::Metrics,
+    /// This relay as one running instance: the lease on its customers' sockets (R11).
+    pub instance: crate::presence::Instance,
+    /// Points where tests hold the relay still to drive a race deterministically.
+    pub hooks: Hooks,
 }
+
+/// Waits a test may put into the relay's work; empty in production.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Awaited by a routing pass after it chose an agent for a conversation and before that
+    /// assignment's write is queued, with the conversation id and the agent.
+    pub before_assign: Option<BeforeAssign>,
+}
+
+/// See [`Hooks::before_assign`].
+pub type BeforeAssign =
+    Arc<dyn Fn(String, String) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// Wakes the background tasks when something they wait for changed.
 #[derive(Clone, Default)]

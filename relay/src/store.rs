@@ -6,7 +6,9 @@
 
 mod agents;
 mod conversations;
+mod earlier;
 mod messages;
+mod presence;
 mod secrets;
 mod timers;
 mod writer;
@@ -37,6 +39,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("commit failed: {0}")]
     Commit(String),
+    /// The database refused an assignment beyond the agent's capacity (R10).
+    #[error("the agent is at capacity")]
+    AtCapacity,
 }
 
 /// Handle to the database; cheap to clone.

@@ -36,6 +36,7 @@ pub fn conversation_view(state: &AppState, row: &ConversationRow) -> Conversatio
         unread: row.last_seq.saturating_sub(row.agent_read_seq),
         customer_read_seq: row.customer_read_seq,
         created_at: row.created_at.clone(),
+        returned_at: row.returned_at.clone(),
         last_message: None,
     }
 }
@@ -44,6 +45,7 @@ pub fn conversation_view(state: &AppState, row: &ConversationRow) -> Conversatio
 pub fn conversation_info(state: &AppState, row: &ConversationRow) -> ConversationInfo {
     ConversationInfo {
         id: row.id.clone(),
+        mode: row.mode,
         state: row.state,
         agent: match row.state {
             ConversationState::Active | ConversationState::Waiting => {

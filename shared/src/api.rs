@@ -157,6 +157,10 @@ pub struct Conversation {
     pub customer_read_seq: u64,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// When the customer came back to this `waiting` conversation (R7), RFC 3339 UTC; cleared
+    /// when the conversation is picked up or the customer writes.
+    #[serde(default)]
+    pub returned_at: Option<String>,
     /// The newest message, for the work list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<Message>,

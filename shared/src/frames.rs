@@ -22,6 +22,9 @@ pub const MAX_CLIENT_ID_BYTES: usize = 64;
 /// Largest history page a client may ask for; larger requests are clamped.
 pub const MAX_HISTORY_PAGE: u32 = 200;
 
+/// How many earlier conversations `welcome` names, and an `earlier` page lists.
+pub const EARLIER_PAGE: u32 = 20;
+
 /// Frames the widget sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -59,6 +62,9 @@ pub enum ClientFrame {
         conversation: ConversationId,
         seq: u64,
     },
+    /// The page of the customer's earlier conversations just older than `before` (one of
+    /// theirs, from `welcome` or an earlier page): answered by an `earlier` frame (R9).
+    Earlier { before: ConversationId },
 }
 
 /// A position in a conversation: "everything after `seq`".
@@ -72,9 +78,19 @@ pub struct Cursor {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationInfo {
     pub id: ConversationId,
+    /// The conversation's own mode: fixed when it starts, whatever the workstream says later.
+    pub mode: Mode,
     pub state: ConversationState,
     pub agent: Option<AgentRef>,
     pub last_seq: u64,
+}
+
+/// One of the customer's earlier, closed conversations, with the mode it had (R9): its
+/// messages are read with `history`, and shown by its own mode's rules (R4, R5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierConversation {
+    pub id: ConversationId,
+    pub mode: Mode,
 }
 
 /// Frames the relay sends.
@@ -95,10 +111,26 @@ pub enum ServerFrame {
         /// How far the agent side has read `conversation` (its messages up to here show "read").
         #[serde(default, skip_serializing_if = "is_zero")]
         agent_read_seq: u64,
-        /// The customer's earlier, closed conversations in this workstream, oldest first (at
-        /// most 20): readable with `history` (R9), on any device.
+        /// The customer's newest earlier, closed conversations in this workstream, oldest first
+        /// (at most [`EARLIER_PAGE`]): readable with `history` (R9), on any device.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         earlier: Vec<ConversationId>,
+        /// The mode of each of `earlier`, in the same order (empty from a relay that predates
+        /// it). A separate list, so that `earlier` keeps the shape older widgets read.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        earlier_modes: Vec<Mode>,
+        /// Older earlier conversations exist than the first of `earlier`: ask for them with an
+        /// `earlier` frame.
+        #[serde(default, skip_serializing_if = "is_false")]
+        more_earlier: bool,
+    },
+    /// The answer to an `earlier` frame: the customer's earlier conversations just older than
+    /// `before`, oldest first (at most [`EARLIER_PAGE`]); `more` says whether older ones exist.
+    /// Empty for a `before` that is not one of the customer's own conversations.
+    Earlier {
+        before: ConversationId,
+        conversations: Vec<EarlierConversation>,
+        more: bool,
     },
     /// A batch of stored messages in ascending `seq`: the newest page after `welcome`, what was
     /// missed after a `resume`, or an older page for `history`. `more_before` says whether older
@@ -144,6 +176,10 @@ pub enum ServerFrame {
 
 fn is_zero(value: &u64) -> bool {
     *value == 0
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Machine-readable reasons for an `error` frame or an HTTP error body.
@@ -307,6 +343,47 @@ mod tests {
             ClientFrame::decode(&huge).map_err(|e| e.code()),
             Err(ErrorCode::FrameTooLarge)
         );
+    }
+
+    #[test]
+    fn r9_earlier_pages_are_asked_for_by_the_oldest_conversation_known() {
+        let json = r#"{"type":"earlier","before":"c7"}"#;
+        assert_eq!(
+            ClientFrame::decode(json),
+            Ok(ClientFrame::Earlier {
+                before: "c7".into()
+            })
+        );
+        let page = ServerFrame::Earlier {
+            before: "c7".into(),
+            conversations: vec![EarlierConversation {
+                id: "c3".into(),
+                mode: Mode::Live,
+            }],
+            more: true,
+        };
+        assert_eq!(
+            page.encode(),
+            r#"{"type":"earlier","before":"c7","conversations":[{"id":"c3","mode":"live"}],"more":true}"#
+        );
+        assert_eq!(ServerFrame::decode(&page.encode()), Ok(page));
+    }
+
+    #[test]
+    fn a_welcome_from_an_older_relay_still_parses_with_no_more_earlier_conversations() {
+        let json = r#"{"type":"welcome","protocol":1,"workstream":"w","mode":"persistent",
+            "customer":{"sub":"s"},"conversation":null,"earlier":["c1"]}"#;
+        let Ok(ServerFrame::Welcome {
+            earlier,
+            earlier_modes,
+            more_earlier,
+            ..
+        }) = ServerFrame::decode(json)
+        else {
+            panic!("a welcome");
+        };
+        assert_eq!(earlier, ["c1".into()]);
+        assert!(earlier_modes.is_empty() && !more_earlier);
     }
 
     #[test]

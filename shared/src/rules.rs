@@ -15,7 +15,7 @@ pub mod system_messages;
 pub use conversation::{
     AgentNotice, Effect, Event, Facts, SystemKind, Timer, Transition, apply, start,
 };
-pub use routing::{AgentSlot, Assignment, Queued, route};
+pub use routing::{AgentSlot, Assignment, Queued, may_take, route};
 
 /// Why a rule refused an action.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,8 @@ pub enum RuleError {
     AtCapacity,
     #[error("the conversation is {0} and cannot do that")]
     WrongState(&'static str),
+    #[error("go online to take conversations from the queue")]
+    Offline,
 }
 
 impl RuleError {
@@ -44,6 +46,7 @@ impl RuleError {
             RuleError::CustomerCannotEnd => "customer_cannot_end",
             RuleError::AtCapacity => "at_capacity",
             RuleError::WrongState(_) => "wrong_state",
+            RuleError::Offline => "agent_offline",
         }
     }
 }
@@ -76,6 +79,7 @@ pub fn agent_reply(
         agent: agent.to_owned(),
         in_workstreams: in_agents_workstreams,
         has_capacity: true,
+        online: true,
     };
     let transition = apply(&facts, &event)?;
     Ok(

@@ -30,21 +30,23 @@ fn event() -> impl Strategy<Value = Event> {
         Just(Event::CustomerEnd),
         Just(Event::CustomerLeft),
         Just(Event::CustomerBack),
-        (agent(), any::<bool>(), any::<bool>()).prop_map(
-            |(agent, in_workstreams, has_capacity)| {
+        (agent(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+            |(agent, in_workstreams, has_capacity, online)| {
                 Event::AgentMessage {
                     agent,
                     in_workstreams,
                     has_capacity,
+                    online,
                 }
             }
         ),
-        (agent(), any::<bool>(), any::<bool>()).prop_map(
-            |(agent, in_workstreams, has_capacity)| {
+        (agent(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+            |(agent, in_workstreams, has_capacity, online)| {
                 Event::AgentAccept {
                     agent,
                     in_workstreams,
                     has_capacity,
+                    online,
                 }
             }
         ),

@@ -9,6 +9,14 @@ impl Config {
     pub(super) fn problems(&self, hour_ids: &[String]) -> Vec<String> {
         let mut problems = Vec::new();
         let mut seen = HashSet::new();
+        let lease = self.server.presence_lease;
+        if lease < std::time::Duration::from_secs(1) || lease > std::time::Duration::from_secs(30) {
+            problems.push(
+                "server.presence_lease: must be between 1s and 30s (a stopped relay's live chats \
+                 start their reconnect grace at the latest this long after)"
+                    .to_owned(),
+            );
+        }
         for (i, auth) in self.auth.iter().enumerate() {
             let key = format!("auth[{i}] (id \"{}\")", auth.id);
             if !seen.insert(("auth", auth.id.as_str())) {

@@ -1,4 +1,4 @@
-//! Frames a customer sends after `hello`: history, open, typing, read, end, auth.
+//! Frames a customer sends after `hello`: history, earlier, open, typing, read, end, auth.
 
 use super::hello::verify;
 use super::messages::{PendingMessage, begin_message, refusal_frame};
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::extract::ws::WebSocket;
 use std::collections::VecDeque;
 use std::time::Duration;
-use tetap_shared::frames::MAX_HISTORY_PAGE;
+use tetap_shared::frames::{EARLIER_PAGE, MAX_HISTORY_PAGE};
 use tetap_shared::rules::Event;
 use tetap_shared::{AgentEvent, ClientFrame, ConversationId, ErrorCode, ServerFrame};
 
@@ -101,6 +101,23 @@ pub(super) async fn handle_frame(
                     }
                 }
                 Ok(_) => ServerFrame::error(ErrorCode::UnknownConversation, "no such conversation"),
+                Err(error) => internal(error),
+            };
+            send(socket, &frame).await?;
+            Ok(Next::Read)
+        }
+        ClientFrame::Earlier { before } => {
+            // Only the customer's own conversations: another's id matches nothing (R2, R9).
+            let frame = match state
+                .store
+                .earlier_conversations(&customer.identity, Some(&before), EARLIER_PAGE)
+                .await
+            {
+                Ok((conversations, more)) => ServerFrame::Earlier {
+                    before,
+                    conversations,
+                    more,
+                },
                 Err(error) => internal(error),
             };
             send(socket, &frame).await?;

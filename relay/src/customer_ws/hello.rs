@@ -10,14 +10,12 @@ use crate::store::CustomerIdentity;
 use crate::views::conversation_info;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use std::time::Duration;
-use tetap_shared::frames::{Cursor, MAX_HISTORY_PAGE};
+use tetap_shared::frames::{Cursor, EARLIER_PAGE, MAX_HISTORY_PAGE};
 use tetap_shared::rules::identity::{HistoryStart, history_start};
 use tetap_shared::{ClientFrame, CustomerRef, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Earlier, closed conversations named in `welcome`.
-const EARLIER_CONVERSATIONS: u32 = 20;
 
 /// Waits for a valid `hello`; answers and closes on anything else.
 pub(super) async fn hello(
@@ -128,6 +126,11 @@ pub(super) async fn greet(
     resume: Option<Cursor>,
 ) -> Result<(), GreetError> {
     let current = state.store.current_conversation(&customer.identity).await?;
+    // The newest page of earlier conversations; the widget pages back with `earlier` (R9).
+    let (earlier, more_earlier) = state
+        .store
+        .earlier_conversations(&customer.identity, None, EARLIER_PAGE)
+        .await?;
     let welcome = ServerFrame::Welcome {
         protocol: PROTOCOL_VERSION,
         workstream: customer.workstream.id.clone(),
@@ -144,10 +147,9 @@ pub(super) async fn greet(
             .as_ref()
             .map(|token| token.expose().to_owned()),
         agent_read_seq: current.as_ref().map_or(0, |row| row.agent_read_seq),
-        earlier: state
-            .store
-            .closed_conversations(&customer.identity, EARLIER_CONVERSATIONS)
-            .await?,
+        earlier_modes: earlier.iter().map(|c| c.mode).collect(),
+        earlier: earlier.into_iter().map(|c| c.id).collect(),
+        more_earlier,
     };
     send(socket, &welcome).await?;
     let Some(current) = current else {

@@ -64,19 +64,9 @@ pub(super) async fn begin_message(
         return Ok(None);
     }
     let workstream = &customer.workstream;
+    // For the notices of a conversation this message starts; whether a live chat may start
+    // outside hours is decided inside the write (R3), where a chat going on is known.
     let within_hours = state.config.is_open(workstream, state.clock.now());
-    // R3: a live workstream outside its hours starts no chat unless `offline_chat` is set.
-    if workstream.mode == tetap_shared::Mode::Live && !within_hours && !workstream.offline_chat {
-        let text = system_messages::render(
-            system_messages::OFFLINE,
-            &customer.locale,
-            &workstream.messages,
-            &[],
-        );
-        let frame = refusal(ErrorCode::OutsideOperatingHours, text, &client_id);
-        send(socket, &frame).await?;
-        return Ok(None);
-    }
     let write = CustomerWrite {
         identity: &customer.identity,
         name: customer.verified.name.as_deref(),
@@ -129,8 +119,25 @@ pub(super) async fn settle_message(
             }
             acknowledged
         }
+        Err(DecideError::OutsideHours) => {
+            // R3: the live workstream's offline notice, in the customer's language.
+            let text = system_messages::render(
+                system_messages::OFFLINE,
+                &customer.locale,
+                &customer.workstream.messages,
+                &[],
+            );
+            let frame = ServerFrame::Error {
+                code: ErrorCode::OutsideOperatingHours,
+                message: text,
+                client_id: Some(client_id),
+            };
+            send(socket, &frame).await
+        }
         Err(error) => {
-            tracing::error!(%error, "customer message not committed");
+            if matches!(error, DecideError::Store(_)) {
+                tracing::error!(%error, "customer message not committed");
+            }
             send(socket, &refusal_frame(error, Some(client_id))).await
         }
     }
@@ -237,6 +244,7 @@ pub(super) fn refusal_frame(error: DecideError, client_id: Option<String>) -> Se
             (code, rule.to_string())
         }
         DecideError::ClientIdConflict => (ErrorCode::ClientIdConflict, error.to_string()),
+        DecideError::OutsideHours => (ErrorCode::OutsideOperatingHours, error.to_string()),
         DecideError::NotFound => (ErrorCode::UnknownConversation, error.to_string()),
         DecideError::Store(error) => {
             tracing::error!(%error, "customer request failed");

@@ -63,6 +63,10 @@ pub(super) fn commit_transition(
     let now = ctx.now;
     let at = ctx.at();
     let workstream = ctx.config.workstream(&before.workstream);
+    // R7: marked from the return until the conversation leaves `waiting` (picked up, or the
+    // customer wrote); the time is the first return of the waiting period.
+    let returned = transition.state == ConversationState::Waiting && transition.returned_notified;
+    let returned_at = returned.then(|| before.returned_at.as_deref().unwrap_or(&at));
     tx.save_state(
         &before.id,
         &SavedState {
@@ -70,6 +74,8 @@ pub(super) fn commit_transition(
             agent: transition.agent.as_deref(),
             affinity_agent: transition.affinity_agent.as_deref(),
             returned_notified: transition.returned_notified,
+            returned_at,
+            capacity_exempt: is_own_agent_return(&before, &transition, workstream),
             at: &at,
         },
     )?;
@@ -116,6 +122,30 @@ pub(super) fn commit_transition(
     }
     decision.after = tx.conversation(&id)?.ok_or(DecideError::NotFound)?;
     Ok(decision)
+}
+
+/// R8's exception: the conversation becomes active with the agent it already had (a waiting
+/// conversation picked up again) or, keeping the same agent, with its affinity agent. Only these
+/// may take an agent beyond capacity; the store refuses every other assignment that would.
+fn is_own_agent_return(
+    before: &ConversationRow,
+    transition: &Transition,
+    workstream: Option<&WorkstreamConfig>,
+) -> bool {
+    let Some(agent) = transition.agent.as_deref() else {
+        return false;
+    };
+    if transition.state != ConversationState::Active {
+        return false;
+    }
+    match before.state {
+        ConversationState::Waiting => before.agent_id.as_deref() == Some(agent),
+        ConversationState::Open => {
+            keep_same_agent(workstream, before.mode)
+                && before.affinity_agent.as_deref() == Some(agent)
+        }
+        _ => false,
+    }
 }
 
 pub(super) fn system_text(

@@ -48,6 +48,13 @@ impl Committed for Written {
     }
 }
 
+impl Committed for Vec<Decision> {
+    fn messages(&self) -> &[Message] {
+        // Presence changes write only system messages; they need no latency figure.
+        &[]
+    }
+}
+
 impl Committed for Vec<Message> {
     fn messages(&self) -> &[Message] {
         self
@@ -74,7 +81,13 @@ where
     let metrics = state.metrics.clone();
     let written = state.store.write(move |tx| work(&ctx, tx));
     async move {
-        let done = written.await?;
+        let done = written.await.map_err(|error| match error {
+            // The store's capacity check caught what the decision's own check did not.
+            DecideError::Store(crate::store::StoreError::AtCapacity) => {
+                DecideError::Refused(tetap_shared::rules::RuleError::AtCapacity)
+            }
+            other => other,
+        })?;
         metrics.messages_committed(done.messages(), begun.elapsed());
         Ok(done)
     }

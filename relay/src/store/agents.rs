@@ -14,15 +14,18 @@ impl Store {
         Ok(presence.unwrap_or_else(|| "offline".into()))
     }
 
-    /// Stores the agent's presence (`online` or `offline`).
-    pub async fn set_presence(&self, agent_id: &str, presence: &str) -> Result<(), StoreError> {
-        let (agent_id, presence) = (agent_id.to_owned(), presence.to_owned());
+    /// Stores each configured agent's capacity, which the store's capacity check reads (R10).
+    pub async fn record_capacities(&self, agents: Vec<(String, u32)>) -> Result<(), StoreError> {
         self.write(move |tx| {
-            tx.run(
-                "INSERT INTO agents (id, presence) VALUES (?1, ?2) \
-                 ON CONFLICT (id) DO UPDATE SET presence = excluded.presence",
-                params![agent_id, presence],
-            )
+            tx.run("UPDATE agents SET capacity = NULL", [])?;
+            for (agent_id, capacity) in &agents {
+                tx.run(
+                    "INSERT INTO agents (id, capacity) VALUES (?1, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET capacity = excluded.capacity",
+                    params![agent_id, capacity],
+                )?;
+            }
+            Ok(())
         })
         .await
     }
@@ -86,6 +89,16 @@ impl Store {
 }
 
 impl StoreTx<'_> {
+    /// Stores the agent's presence.
+    pub fn set_presence(&mut self, agent_id: &str, online: bool) -> Result<(), StoreError> {
+        let presence = if online { "online" } else { "offline" };
+        self.run(
+            "INSERT INTO agents (id, presence) VALUES (?1, ?2) \
+             ON CONFLICT (id) DO UPDATE SET presence = excluded.presence",
+            params![agent_id, presence],
+        )
+    }
+
     /// Whether the agent is online, as this transaction sees it.
     pub fn is_online(&mut self, agent_id: &str) -> Result<bool, StoreError> {
         let presence: Option<String> = self

@@ -33,6 +33,8 @@ pub struct ConversationRow {
     pub returned_notified: bool,
     pub queued_at: Option<String>,
     pub locale: String,
+    /// When the customer came back to this waiting conversation (R7), until it is picked up.
+    pub returned_at: Option<String>,
 }
 
 /// A conversation to create: the customer's first message starts it (R9).
@@ -53,6 +55,9 @@ pub struct SavedState<'a> {
     pub agent: Option<&'a str>,
     pub affinity_agent: Option<&'a str>,
     pub returned_notified: bool,
+    pub returned_at: Option<&'a str>,
+    /// R8's exception: the conversation goes back to its own agent, who may be at capacity.
+    pub capacity_exempt: bool,
     pub at: &'a str,
 }
 
@@ -75,6 +80,7 @@ pub(super) struct RawConversation {
     returned_notified: bool,
     queued_at: Option<String>,
     locale: String,
+    returned_at: Option<String>,
 }
 
 /// The columns of a [`RawConversation`], in the order `from_row` reads them by index.
@@ -82,7 +88,7 @@ macro_rules! conversation_columns {
     () => {
         "id, workstream, mode, state, issuer, subject, customer_name, customer_email, agent_id, \
          affinity_agent, last_seq, agent_read_seq, customer_read_seq, created_at, \
-         returned_notified, queued_at, locale"
+         returned_notified, queued_at, locale, returned_at"
     };
 }
 
@@ -133,11 +139,12 @@ impl TryFrom<RawConversation> for ConversationRow {
             returned_notified: raw.returned_notified,
             queued_at: raw.queued_at,
             locale: raw.locale,
+            returned_at: raw.returned_at,
         })
     }
 }
 
-fn convert(rows: Vec<RawConversation>) -> Result<Vec<ConversationRow>, StoreError> {
+pub(super) fn convert(rows: Vec<RawConversation>) -> Result<Vec<ConversationRow>, StoreError> {
     rows.into_iter().map(ConversationRow::try_from).collect()
 }
 
@@ -232,13 +239,15 @@ impl Store {
         convert(rows)
     }
 
-    /// The agent's conversations that are not closed.
-    pub async fn conversations_of_agent(
+    /// The agent's waiting conversations whose customer came back and that nobody picked up yet
+    /// (R7), oldest return first.
+    pub async fn returned_conversations(
         &self,
         agent_id: &str,
     ) -> Result<Vec<ConversationRow>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM conversations WHERE agent_id = ? AND state IN ('active', 'waiting')"
+            "SELECT {COLUMNS} FROM conversations WHERE agent_id = ? AND state = 'waiting' \
+             AND returned_at IS NOT NULL ORDER BY returned_at"
         );
         let rows: Vec<RawConversation> = sqlx::query_as(&sql)
             .bind(agent_id)
@@ -290,6 +299,22 @@ impl StoreTx<'_> {
             )
             .optional()?;
         raw.map(ConversationRow::try_from).transpose()
+    }
+
+    /// The agent's conversations that are not closed, as this transaction sees them.
+    pub fn conversations_of_agent(
+        &mut self,
+        agent_id: &str,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM conversations WHERE agent_id = ?1 \
+             AND state IN ('active', 'waiting')"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let raw = statement
+            .query_map([agent_id], RawConversation::from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        convert(raw)
     }
 
     /// Creates an `open` conversation, queued now.
@@ -350,8 +375,9 @@ impl StoreTx<'_> {
                 "UPDATE conversations SET state = ?1, agent_id = ?2, affinity_agent = ?3, \
                  returned_notified = ?4, updated_at = ?5, \
                  queued_at = CASE WHEN ?6 THEN coalesce(queued_at, ?5) ELSE NULL END, \
-                 closed_at = CASE WHEN ?7 THEN ?5 ELSE closed_at END \
-                 WHERE id = ?8",
+                 closed_at = CASE WHEN ?7 THEN ?5 ELSE closed_at END, \
+                 returned_at = ?8, capacity_exempt = ?9 \
+                 WHERE id = ?10",
             )?
             .execute(params![
                 saved.state.as_str(),
@@ -361,16 +387,33 @@ impl StoreTx<'_> {
                 saved.at,
                 open,
                 closed,
+                saved.returned_at,
+                saved.capacity_exempt,
                 id.0,
-            ])?;
+            ])
+            .map_err(capacity_refusal)?;
         Ok(())
     }
 }
 
+/// The capacity trigger's refusal as its own error, so a decision that raced past its checks is
+/// answered `at_capacity` rather than as a failed write.
+fn capacity_refusal(error: rusqlite::Error) -> StoreError {
+    match &error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) if message.contains(AT_CAPACITY) => {
+            StoreError::AtCapacity
+        }
+        _ => StoreError::Sqlite(error),
+    }
+}
+
+/// What the capacity trigger of migration 0006 raises.
+const AT_CAPACITY: &str = "tetap: agent at capacity";
+
 impl RawConversation {
     /// The writer's row (rusqlite) as the readers' (sqlx) row type, by the index of
     /// [`conversation_columns`].
-    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    pub(super) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
             workstream: row.get(1)?,
@@ -389,6 +432,7 @@ impl RawConversation {
             returned_notified: row.get(14)?,
             queued_at: row.get(15)?,
             locale: row.get(16)?,
+            returned_at: row.get(17)?,
         })
     }
 }

@@ -39,6 +39,9 @@ async fn the_walking_skeleton_customer_writes_agent_reads_and_replies() {
     assert_eq!(messages[0]["author"]["kind"], "customer");
     assert_eq!(messages[0]["text"], "Where is my parcel?");
 
+    // Only an online agent takes from the queue (R10): routing or the reply, whichever commits
+    // first, writes "Anna joined" before the reply.
+    anna.presence("online").await;
     let (status, reply) = anna.reply(&id, "a-1", "It ships today.").await;
     assert_eq!(status, 201, "{reply}");
     // R10: answering an open conversation picks it up; the customer sees who joined first.
@@ -77,6 +80,7 @@ async fn reposting_a_client_id_returns_the_stored_reply_with_200() {
     let relay = TestRelay::start().await;
     let id = sari_writes(&relay, "hello").await;
     let anna = relay.agent("anna").await;
+    anna.presence("online").await;
     let (first_status, first) = anna.reply(&id, "a-1", "hi").await;
     let (second_status, second) = anna.reply(&id, "a-1", "hi").await;
     assert_eq!((first_status, second_status), (201, 200));

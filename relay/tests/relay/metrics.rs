@@ -155,6 +155,7 @@ async fn metrics_count_exactly_this_relays_sockets_messages_and_refusals() {
     );
     // Writing to the open conversation picks it up (R10): the agent's message and a system
     // "agent joined" notice, committed together.
+    anna.presence("online").await;
     let (status, body) = anna.reply(&conversation, "a-1", "agent words").await;
     assert_eq!(status, 201, "{body}");
 

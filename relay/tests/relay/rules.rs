@@ -4,6 +4,7 @@
 
 mod ending;
 mod hours;
+mod races;
 mod routing;
 mod waiting;
 

@@ -3,9 +3,11 @@
 
 mod agent;
 mod customer;
+pub mod gate;
 
 pub use agent::AgentClient;
 pub use customer::{CustomerSocket, WsStream};
+pub use gate::RoutingGate;
 
 use jiff::Timestamp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -145,6 +147,8 @@ pub struct TestRelay {
     extra_config: String,
     /// `server.message_burst`: large unless a test checks the limit.
     pub message_burst: u32,
+    /// Where the relay's routing pass waits when a test holds it ([`RoutingGate`]).
+    pub gate: RoutingGate,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -183,6 +187,7 @@ impl TestRelay {
             extra_origin,
             extra_config: extra_config.to_owned(),
             message_burst: 100_000,
+            gate: RoutingGate::default(),
             shutdown: None,
             server: None,
         };
@@ -210,6 +215,7 @@ impl TestRelay {
             .await
             .expect("relay state");
         state.socket_clock = Arc::new(self.socket_clock.clone());
+        state.hooks.before_assign = Some(self.gate.hook());
         let app = tetap_relay::app(state.clone());
         let background = tetap_relay::Background::start(&state);
         let server = tokio::spawn(async move {
@@ -245,6 +251,37 @@ impl TestRelay {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The value of a counter or gauge without labels on `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = reqwest::get(self.url("/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map_or(0, |value| value as u64)
+    }
+
+    /// Waits until `name` on `/metrics` is above `than` (the relay did one more of something).
+    pub async fn metric_above(&self, name: &str, than: u64) -> u64 {
+        let deadline = tokio::time::Instant::now() + FRAME_DEADLINE;
+        loop {
+            let value = self.metric(name).await;
+            if value > than {
+                return value;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} stayed at {value}"
+            );
+            // Each look is one HTTP round trip: that paces the loop, no sleep needed.
+            tokio::task::yield_now().await;
+        }
     }
 
     pub fn now(&self) -> Timestamp {

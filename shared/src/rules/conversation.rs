@@ -38,12 +38,15 @@ pub enum Event {
         agent: String,
         in_workstreams: bool,
         has_capacity: bool,
+        /// The agent is online: only an online agent takes a conversation from the queue.
+        online: bool,
     },
     /// An agent accepts (R7, R10).
     AgentAccept {
         agent: String,
         in_workstreams: bool,
         has_capacity: bool,
+        online: bool,
     },
     /// The agent's ✖ (R6).
     AgentWait { agent: String },
@@ -239,13 +242,16 @@ pub fn apply(facts: &Facts, event: &Event) -> Result<Transition, RuleError> {
             agent,
             in_workstreams,
             has_capacity,
+            online,
         }
         | Event::AgentAccept {
             agent,
             in_workstreams,
             has_capacity,
+            online,
         } => match facts.state {
             Open if !in_workstreams => Err(RuleError::NotInYourWorkstreams),
+            Open if !online => Err(RuleError::Offline),
             Open if !has_capacity => Err(RuleError::AtCapacity),
             Open => Ok(stay
                 .assigned(agent)

@@ -31,38 +31,44 @@ pub struct Assignment {
     pub agent: String,
 }
 
+/// Whether `agent`, as they are now, may take `queued` (R3, R8, R10): the workstream is within
+/// its hours, the agent is online and serves it, and either the conversation keeps its affinity
+/// agent and this is that agent (R8: even at full capacity) or it has none and the agent has free
+/// capacity. Routing plans with this and the store checks it again inside the assignment's write.
+pub fn may_take(queued: &Queued, agent: &AgentSlot) -> bool {
+    if !queued.workstream_open || !agent.online || !agent.workstreams.contains(&queued.workstream) {
+        return false;
+    }
+    match queued
+        .affinity_agent
+        .as_deref()
+        .filter(|_| queued.keep_same_agent)
+    {
+        // Waits for its agent while they are offline or no longer serve it: the grace decides.
+        Some(wanted) => agent.agent == wanted,
+        None => agent.load < agent.capacity,
+    }
+}
+
 /// Assigns queued conversations, FIFO, each to the least-loaded online agent of its workstream
 /// with free capacity (ties: the agent listed first), during operating hours. A conversation with
 /// an affinity agent goes back to that agent when online, even at full capacity, and waits for
 /// them while they are offline (R8).
 pub fn route(queue: &[Queued], agents: &[AgentSlot]) -> Vec<Assignment> {
-    let mut loads: Vec<u32> = agents.iter().map(|a| a.load).collect();
+    let mut slots: Vec<AgentSlot> = agents.to_vec();
     let mut assignments = Vec::new();
-    for queued in queue.iter().filter(|q| q.workstream_open) {
-        let serves =
-            |agent: &AgentSlot| agent.online && agent.workstreams.contains(&queued.workstream);
-        let affinity = queued
-            .affinity_agent
-            .as_deref()
-            .filter(|_| queued.keep_same_agent);
-        let chosen = match affinity {
-            Some(wanted) => match agents.iter().position(|a| a.agent == wanted) {
-                Some(i) if serves(&agents[i]) => Some(i),
-                // Waits for its agent (offline, or no longer serving: then the grace decides).
-                _ => None,
-            },
-            None => agents
-                .iter()
-                .enumerate()
-                .filter(|(i, agent)| serves(agent) && loads[*i] < agent.capacity)
-                .min_by_key(|(i, _)| loads[*i])
-                .map(|(i, _)| i),
-        };
+    for queued in queue {
+        let chosen = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, agent)| may_take(queued, agent))
+            .min_by_key(|(_, agent)| agent.load)
+            .map(|(i, _)| i);
         if let Some(i) = chosen {
-            loads[i] += 1;
+            slots[i].load += 1;
             assignments.push(Assignment {
                 conversation: queued.conversation.clone(),
-                agent: agents[i].agent.clone(),
+                agent: slots[i].agent.clone(),
             });
         }
     }

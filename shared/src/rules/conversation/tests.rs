@@ -42,6 +42,7 @@ fn all_events() -> Vec<(&'static str, Event)> {
                 agent: anna(),
                 in_workstreams: true,
                 has_capacity: true,
+                online: true,
             },
         ),
         (
@@ -50,6 +51,7 @@ fn all_events() -> Vec<(&'static str, Event)> {
                 agent: anna(),
                 in_workstreams: true,
                 has_capacity: true,
+                online: true,
             },
         ),
         ("agent wait", Event::AgentWait { agent: anna() }),

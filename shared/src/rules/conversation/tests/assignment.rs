@@ -19,6 +19,7 @@ fn r10_accepting_an_open_conversation_needs_the_workstream_and_free_capacity() {
         agent: anna(),
         in_workstreams,
         has_capacity,
+        online: true,
     };
     assert_eq!(
         apply(&open, &accept(false, true)),

@@ -80,6 +80,7 @@ fn r7_the_agent_can_pick_a_waiting_conversation_up_themselves() {
             agent: anna(),
             in_workstreams: true,
             has_capacity: false,
+            online: false,
         },
     )
     .expect("accepted");

@@ -1,0 +1,89 @@
+//! The customer's sockets as stored leases (R11): opening one cancels a live conversation's
+//! reconnect grace; closing the last one on every running relay starts it; a sweep starts it for
+//! the customers of relays whose lease lapsed (stopped or killed).
+
+use super::write::commit;
+use super::{DecideError, Decision, decide_in};
+use crate::state::AppState;
+use crate::store::CustomerIdentity;
+use tetap_shared::rules::Event;
+
+/// A customer socket opened on this relay (after its hello): recorded, and R11's grace of their
+/// live conversation cancelled.
+pub async fn customer_socket_opened(
+    state: &AppState,
+    identity: &CustomerIdentity,
+) -> Result<Option<Decision>, DecideError> {
+    let sockets = state.instance.opened(identity);
+    let (identity, instance) = (identity.clone(), state.instance.clone());
+    commit(state, move |ctx, tx| {
+        let (now, lease_until) = (ctx.at(), instance.lease_until(ctx.now));
+        tx.renew_instance(instance.id(), &now, &lease_until)?;
+        tx.set_customer_sockets(&identity, instance.id(), sockets)?;
+        let Some(row) = tx.current_conversation(&identity)? else {
+            return Ok(None);
+        };
+        decide_in(ctx, tx, row, &Event::CustomerBack)
+    })
+    .await
+}
+
+/// A customer socket of this relay closed: when no socket of the customer is left on any running
+/// relay, their live conversation starts its reconnect grace, decided in the same write.
+pub async fn customer_socket_closed(
+    state: &AppState,
+    identity: &CustomerIdentity,
+) -> Result<Option<Decision>, DecideError> {
+    let sockets = state.instance.closed(identity);
+    let (identity, instance) = (identity.clone(), state.instance.clone());
+    commit(state, move |ctx, tx| {
+        tx.set_customer_sockets(&identity, instance.id(), sockets)?;
+        if tx.customer_connected(&identity, instance.id(), &ctx.at())? {
+            return Ok(None);
+        }
+        let Some(row) = tx.current_conversation(&identity)? else {
+            return Ok(None);
+        };
+        decide_in(ctx, tx, row, &Event::CustomerLeft)
+    })
+    .await
+}
+
+/// Renews this relay's lease (recording its sockets again if the lease had lapsed), forgets the
+/// relays whose lease lapsed, and starts the reconnect grace of every live conversation whose
+/// customer has no socket left on a running relay. One write, so any number of relays may sweep.
+pub async fn sweep_presence(state: &AppState) -> Result<Vec<Decision>, DecideError> {
+    let instance = state.instance.clone();
+    commit(state, move |ctx, tx| {
+        let (now, lease_until) = (ctx.at(), instance.lease_until(ctx.now));
+        if !tx.renew_instance(instance.id(), &now, &lease_until)? {
+            for (identity, sockets) in instance.sockets() {
+                tx.set_customer_sockets(&identity, instance.id(), sockets)?;
+            }
+        }
+        tx.expire_instances(instance.id(), &now)?;
+        let mut decisions = Vec::new();
+        for row in tx.abandoned_live_conversations(instance.id(), &now)? {
+            decisions.extend(decide_in(ctx, tx, row, &Event::CustomerLeft)?);
+        }
+        Ok(decisions)
+    })
+    .await
+}
+
+/// Forgets this relay's sockets as it stops, and starts the grace of the live conversations
+/// that leaves without a customer at once rather than a lease later.
+pub async fn retire_instance(state: &AppState) -> Result<Vec<Decision>, DecideError> {
+    let instance = state.instance.clone();
+    commit(state, move |ctx, tx| {
+        tx.remove_instance(instance.id())?;
+        let now = ctx.at();
+        let mut decisions = Vec::new();
+        // Its own id no longer names a row, so only other relays' sockets count.
+        for row in tx.abandoned_live_conversations(instance.id(), &now)? {
+            decisions.extend(decide_in(ctx, tx, row, &Event::CustomerLeft)?);
+        }
+        Ok(decisions)
+    })
+    .await
+}

@@ -1,0 +1,123 @@
+//! This relay as a running instance (R11): its id, its lease on the customer sockets it holds,
+//! and the task that renews the lease and sweeps the leases of relays that stopped.
+
+use crate::state::AppState;
+use crate::store::CustomerIdentity;
+use crate::{decide, fanout};
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Renewals per lease period: a lease survives two missed renewals.
+const RENEWALS_PER_LEASE: u32 = 3;
+
+/// This relay instance; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Instance(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    id: String,
+    lease: Duration,
+    /// Open sockets per customer on this instance, to record them again should the lease lapse.
+    sockets: Mutex<HashMap<CustomerIdentity, u32>>,
+}
+
+impl Instance {
+    /// A new instance id, with sockets leased for `lease` at a time.
+    pub fn new(lease: Duration) -> Self {
+        Self(Arc::new(Inner {
+            id: uuid::Uuid::new_v4().to_string(),
+            lease,
+            sockets: Mutex::default(),
+        }))
+    }
+
+    /// The instance id stored with its sockets.
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    /// The end of a lease taken at `now`, as stored text.
+    pub fn lease_until(&self, now: Timestamp) -> String {
+        let lease =
+            jiff::SignedDuration::try_from(self.0.lease).unwrap_or(jiff::SignedDuration::MAX);
+        crate::clock::rfc3339(now.saturating_add(lease).unwrap_or(now))
+    }
+
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<CustomerIdentity, u32>> {
+        self.0
+            .sockets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a socket of the customer opening; returns how many are open here now.
+    pub fn opened(&self, identity: &CustomerIdentity) -> u32 {
+        let mut counts = self.counts();
+        let open = counts.entry(identity.clone()).or_insert(0);
+        *open += 1;
+        *open
+    }
+
+    /// Counts a socket of the customer closing; returns how many are open here now.
+    pub fn closed(&self, identity: &CustomerIdentity) -> u32 {
+        let mut counts = self.counts();
+        let Some(open) = counts.get_mut(identity) else {
+            return 0;
+        };
+        *open = open.saturating_sub(1);
+        let left = *open;
+        if left == 0 {
+            counts.remove(identity);
+        }
+        left
+    }
+
+    /// Every customer with sockets open here.
+    pub fn sockets(&self) -> Vec<(CustomerIdentity, u32)> {
+        self.counts()
+            .iter()
+            .map(|(identity, sockets)| (identity.clone(), *sockets))
+            .collect()
+    }
+
+    fn renew_every(&self) -> Duration {
+        self.0.lease / RENEWALS_PER_LEASE
+    }
+}
+
+/// Renews the lease and sweeps at once and then every third of a lease, until the relay stops.
+pub async fn task(state: AppState) {
+    loop {
+        match decide::sweep_presence(&state).await {
+            Ok(decisions) => {
+                for decision in &decisions {
+                    fanout::publish(&state, decision);
+                }
+            }
+            Err(error) => tracing::error!(%error, "presence sweep failed"),
+        }
+        state.metrics.presence_swept();
+        let every = jiff::SignedDuration::try_from(state.instance.renew_every())
+            .unwrap_or(jiff::SignedDuration::from_secs(5));
+        let now = state.clock.now();
+        state
+            .clock
+            .sleep_until(now.saturating_add(every).unwrap_or(now))
+            .await;
+    }
+}
+
+/// Forgets this relay's sockets as it stops gracefully (the grace of its live chats starts now).
+pub async fn retire(state: &AppState) {
+    match decide::retire_instance(state).await {
+        Ok(decisions) => {
+            for decision in &decisions {
+                fanout::publish(state, decision);
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not retire this relay's sockets"),
+    }
+}
