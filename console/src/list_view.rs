@@ -1,10 +1,11 @@
 //! The work list: three groups (my active conversations, my waiting ones, the queue), each row a
 //! button with the customer's name, workstream and mode, the last message, how long ago, and the
-//! unread count. Customer-supplied text goes into text nodes only.
+//! unread count; a conversation whose customer came back is marked until that is handled (R7).
+//! Customer-supplied text goes into text nodes only.
 
 use crate::i18n::Strings;
 use crate::time::{ago, parse_ms};
-use crate::worklist::{Group, WorkList, customer_name, last_activity};
+use crate::worklist::{Group, WorkList, customer_name, is_returned, last_activity};
 use leptos::prelude::*;
 use tetap_shared::{AuthorKind, ConversationId};
 
@@ -100,6 +101,11 @@ fn row(
         let id = id.clone();
         move || selected.with(|s| s.as_ref() == Some(&id)).then_some("true")
     };
+    // The mark is text inside the button, so it is part of the row's accessible name.
+    let returned = {
+        let id = id.clone();
+        Memo::new(move |_| list.with(|l| l.get(&id).is_some_and(is_returned)))
+    };
     let conversation = id.0.clone();
     view! {
         <li class="row">
@@ -108,10 +114,14 @@ fn row(
                 class="row-button"
                 data-conversation=conversation
                 aria-current=current
+                data-returned=move || returned.get().then_some("true")
                 on:click=move |_| on_select.run(id.clone())
             >
                 <span class="row-top">
                     <span class="row-name">{name}</span>
+                    {move || returned.get().then(|| view! {
+                        <span class="row-returned">{strings.customer_back}</span>
+                    })}
                     <time class="row-since" datetime=at>{since}</time>
                 </span>
                 <span class="row-meta">{meta}</span>

@@ -55,13 +55,14 @@ pub fn quote(text: &str) -> String {
 
 impl Toasts {
     /// Shows a notice; returns the toast's id (for its timer). One toast per conversation: a new
-    /// notice replaces the older one, except that "came back" does not hide what they wrote.
+    /// notice replaces the older one, except that "came back" does not hide what they wrote nor
+    /// a "came back" already shown (R7: a return may be told again after a reconnect).
     pub fn push(&mut self, notice: &Notice, strings: &Strings) -> u64 {
         if let Some(existing) = self
             .items
             .iter()
             .find(|t| t.conversation == notice.conversation)
-            && existing.kind == NoticeKind::Wrote
+            && matches!(existing.kind, NoticeKind::Wrote | NoticeKind::Returned)
             && notice.kind == NoticeKind::Returned
         {
             return existing.id;

@@ -8,6 +8,12 @@ use tetap_shared::{
     AgentEvent, AuthorKind, Conversation, ConversationId, ConversationState, Message,
 };
 
+mod returns;
+mod row;
+
+pub use returns::{is_returned, returned_first};
+pub use row::{better_preview, customer_name, last_activity};
+
 /// The three groups of the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Group {
@@ -64,43 +70,12 @@ pub struct WorkList {
     /// The newest message of conversations not (yet) listed: a new conversation's first message
     /// arrives just before the `state` event that lists it.
     early: BTreeMap<ConversationId, Message>,
+    /// The customers' returns already told (R7: the stream re-sends them on every reconnect).
+    told: returns::Told,
 }
 
 /// How many early messages are kept at most (those of conversations never listed are dropped).
 const EARLY_KEPT: usize = 64;
-
-/// The name the console shows for a conversation's customer.
-pub fn customer_name(conversation: &Conversation) -> String {
-    conversation
-        .customer
-        .name
-        .clone()
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| conversation.customer.sub.clone())
-}
-
-/// Whether `candidate` should replace `current` as a row's preview: the newest message that a
-/// person wrote ("Anna joined the conversation." says nothing the agent needs in the list), a
-/// system message only while no other is known.
-pub fn better_preview(current: Option<&Message>, candidate: &Message) -> bool {
-    let by_person = |m: &Message| m.author.kind != AuthorKind::System;
-    match current {
-        None => true,
-        Some(current) => match (by_person(current), by_person(candidate)) {
-            (true, false) => false,
-            (false, true) => true,
-            _ => candidate.seq >= current.seq,
-        },
-    }
-}
-
-/// When the conversation last moved: its newest message, else its start (RFC 3339).
-pub fn last_activity(conversation: &Conversation) -> &str {
-    conversation
-        .last_message
-        .as_ref()
-        .map_or(&conversation.created_at, |m| &m.at)
-}
 
 impl WorkList {
     /// An empty list for agent `me`.
@@ -109,6 +84,7 @@ impl WorkList {
             me: me.to_owned(),
             items: BTreeMap::new(),
             early: BTreeMap::new(),
+            told: returns::Told::default(),
         }
     }
 
@@ -120,6 +96,9 @@ impl WorkList {
         for conversation in list {
             self.upsert(conversation, viewing);
         }
+        let items = &self.items;
+        self.told
+            .retain(|id| items.get(id).is_some_and(is_returned));
     }
 
     /// The conversation with this id, if the list shows it.
@@ -139,8 +118,8 @@ impl WorkList {
         }
     }
 
-    /// The ids of a group: mine with the most recent activity first, the queue oldest first
-    /// (first come, first served, as routing does).
+    /// The ids of a group: mine with the customers who came back first (R7), then the most
+    /// recent activity first; the queue oldest first (first come, first served, as routing does).
     pub fn ids(&self, group: Group) -> Vec<ConversationId> {
         let mut members: Vec<&Conversation> = self
             .items
@@ -149,7 +128,9 @@ impl WorkList {
             .collect();
         match group {
             Group::Queue => members.sort_by(|a, b| a.created_at.cmp(&b.created_at)),
-            _ => members.sort_by(|a, b| last_activity(b).cmp(last_activity(a))),
+            _ => members.sort_by(|a, b| {
+                returned_first(a, b).then_with(|| last_activity(b).cmp(last_activity(a)))
+            }),
         }
         members.into_iter().map(|c| c.id.clone()).collect()
     }
@@ -192,7 +173,8 @@ impl WorkList {
             }
             AgentEvent::CustomerReturned { detail, .. } => {
                 self.upsert(detail.clone(), viewing);
-                Some(self.notice(NoticeKind::Returned, detail, None))
+                let news = self.told.is_news(detail);
+                news.then(|| self.notice(NoticeKind::Returned, detail, None))
             }
             AgentEvent::State { detail, .. } => {
                 self.upsert(detail.clone(), viewing);
@@ -213,10 +195,15 @@ impl WorkList {
     }
 
     /// Inserts or refreshes a conversation, or removes it when the agent no longer sees it. A
-    /// `state` event's detail carries no `last_message`: the preview already known is kept.
+    /// `state` event's detail carries no `last_message`: the preview already known is kept. Its
+    /// `returned_at` is the relay's current one: null once the return is handled (R7).
     pub fn upsert(&mut self, mut conversation: Conversation, viewing: Option<&ConversationId>) {
         let early = self.early.remove(&conversation.id);
+        if !is_returned(&conversation) {
+            self.told.forget(&conversation.id);
+        }
         if self.group_of(&conversation).is_none() {
+            self.told.forget(&conversation.id);
             self.items.remove(&conversation.id);
             return;
         }

@@ -1,6 +1,7 @@
 //! The console's logic without the view, in headless Chromium: the work list and its
 //! notifications, the thread (paging, replies, read state, R5), the slowed sign-in retry,
-//! backoff, toasts, the tab title, languages, times and the event frames as the relay writes them.
+//! backoff, toasts, the tab title, languages, times and the event frames as the relay writes them;
+//! a customer's return (R7).
 #![cfg(target_arch = "wasm32")]
 
 #[path = "support/fixtures.rs"]
@@ -21,6 +22,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod logic {
+    pub mod returns;
     pub mod thread;
     pub mod worklist;
 }

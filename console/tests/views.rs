@@ -1,6 +1,7 @@
 //! The console's components in headless Chromium: sign-in with a wrong password, the top bar, the
 //! work list, the conversation pane (replies, keyboard, ✖, end with confirmation, read state,
-//! typing) and the toasts — customer text always as text, never as markup.
+//! typing), the toasts and a customer's return (R7) — customer text always as text, never as
+//! markup.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "support/dom.rs"]
@@ -30,6 +31,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod views {
     pub mod pane;
+    pub mod returned;
 }
 
 const XSS: &str = "<img src=x onerror=alert(1)>";

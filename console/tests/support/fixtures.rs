@@ -47,6 +47,7 @@ pub fn conversation(
         unread: 1,
         customer_read_seq: 0,
         created_at: "2026-11-24T09:00:00Z".into(),
+        returned_at: None,
         last_message: Some(message(1, AuthorKind::Customer, "Hello")),
     }
 }
