@@ -7,6 +7,7 @@ mod relay {
     pub mod console_browser;
     pub mod customer_socket;
     pub mod customer_tokens;
+    pub mod earlier_conversations;
     pub mod faults;
     pub mod faults_network;
     pub mod heartbeat;
@@ -17,6 +18,7 @@ mod relay {
     pub mod limits;
     pub mod metrics;
     pub mod pipelining;
+    pub mod restarts;
     pub mod rules;
     pub mod support;
     pub mod visitors;

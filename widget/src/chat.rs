@@ -5,78 +5,14 @@
 //! The log holds one or more conversations ("threads"), oldest first: the current one last, the
 //! closed ones above it (R9: earlier conversations stay readable). Entries are sorted by thread,
 //! then by `seq`; messages not acknowledged yet stay at the end (see `merge`). Older pages and
-//! earlier conversations are asked for in `history`.
+//! earlier conversations are asked for in `history`; the relay's list of earlier conversations
+//! is paged in and merged with the browser's in `earlier`. Each conversation is shown by its own
+//! mode (R4 End control, R5 filter), whatever the workstream says now.
 
-use tetap_shared::frames::{ConversationInfo, Cursor, ServerFrame};
+use tetap_shared::frames::{ClientFrame, ConversationInfo, Cursor, ServerFrame};
 use tetap_shared::{AuthorKind, ConversationId, ConversationState, ErrorCode, Message, Mode};
 
-/// Where one of the customer's messages stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
-    /// Shown at once; not acknowledged yet. Resent after a reconnect (idempotent by `client_id`).
-    Sending,
-    /// Committed by the relay.
-    Sent,
-    /// The agent side has read it.
-    Read,
-    /// Refused for good (too long, outside operating hours, …): resending would not help.
-    Failed,
-}
-
-impl Status {
-    /// The value of the message element's `data-status` attribute.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Sending => "sending",
-            Status::Sent => "sent",
-            Status::Read => "read",
-            Status::Failed => "failed",
-        }
-    }
-}
-
-/// One message of the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    /// Stable across "sending" → "sent": the `client_id` when there is one, else the message id.
-    pub key: String,
-    pub conversation: Option<ConversationId>,
-    pub seq: Option<u64>,
-    pub client_id: Option<String>,
-    pub kind: AuthorKind,
-    pub name: Option<String>,
-    pub system_kind: Option<String>,
-    pub text: String,
-    pub status: Status,
-    /// When the relay committed it (RFC 3339); `None` while sending.
-    pub at: Option<String>,
-}
-
-impl Entry {
-    pub(crate) fn from_message(
-        conversation: &ConversationId,
-        message: Message,
-        read: bool,
-    ) -> Self {
-        let status = if read && message.author.kind == AuthorKind::Customer {
-            Status::Read
-        } else {
-            Status::Sent
-        };
-        Entry {
-            key: message.client_id.clone().unwrap_or(message.id),
-            conversation: Some(conversation.clone()),
-            seq: Some(message.seq),
-            client_id: message.client_id,
-            kind: message.author.kind,
-            name: message.author.name,
-            system_kind: message.system_kind,
-            text: message.text,
-            status,
-            at: Some(message.at),
-        }
-    }
-}
+pub use crate::entry::{Entry, Status};
 
 /// One conversation in the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +36,9 @@ pub enum Effect {
     AgentTyping,
     /// The token was refused or expired: ask the host page for a new one.
     TokenNeeded,
+    /// Ask the relay for this next (the customer is reading back and the page of earlier
+    /// conversations just came: the newest of them is loaded on).
+    Request(ClientFrame),
     /// A refusal that concerns no single message; shown and passed to the loader.
     Error {
         code: ErrorCode,
@@ -110,26 +49,32 @@ pub enum Effect {
 /// The customer's view of their conversations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Chat {
-    /// Known from `welcome` (or set by the app from the workstream info before it).
+    /// The workstream's mode now, from `welcome` (or the workstream info before it): only for a
+    /// conversation whose own mode is not known.
     pub mode: Option<Mode>,
+    /// The mode of each conversation the relay named (earlier ones, and current ones that
+    /// ended), since it is fixed when a conversation starts.
+    pub modes: Vec<(ConversationId, Mode)>,
     /// The current conversation; `None` until the customer's first message (R9).
     pub conversation: Option<ConversationInfo>,
     pub entries: Vec<Entry>,
     /// The conversations in the log, oldest first.
     pub threads: Vec<Thread>,
-    /// Earlier conversations this browser saw (kept in storage), oldest first: loaded on demand.
+    /// Earlier conversations, oldest first: those this browser saw (kept in storage) merged
+    /// with the relay's pages. Their messages are loaded on demand.
     pub earlier: Vec<ConversationId>,
+    /// The oldest earlier conversation the relay listed: its next page starts below it.
+    pub oldest_listed: Option<ConversationId>,
+    /// The relay has earlier conversations older than `oldest_listed`.
+    pub more_earlier: bool,
+    /// The page of earlier conversations asked for (below this one), until it comes.
+    pub listing: Option<ConversationId>,
     /// The conversation an older page was asked for, until it comes.
     pub loading: Option<ConversationId>,
     /// The name of the agent who is typing right now.
     pub agent_typing: Option<String>,
     /// The offline notice of a live workstream outside its hours (R3), worded by the relay.
     pub notice: Option<String>,
-}
-
-/// System messages a persistent conversation never shows (R5).
-pub fn hidden_in_persistent(kind: Option<&str>) -> bool {
-    matches!(kind, Some("wait_time" | "queue_position"))
 }
 
 impl Chat {
@@ -206,13 +151,25 @@ impl Chat {
         }
     }
 
-    /// A live conversation the customer can end (R4: never a persistent one).
+    /// A live conversation the customer can end (R4: never a persistent one), by the
+    /// conversation's own mode.
     pub fn can_end(&self) -> bool {
-        self.mode == Some(Mode::Live)
-            && self
-                .conversation
-                .as_ref()
-                .is_some_and(|c| c.state != ConversationState::Closed)
+        self.conversation
+            .as_ref()
+            .is_some_and(|c| c.mode == Mode::Live && c.state != ConversationState::Closed)
+    }
+
+    /// A conversation is going on (started, not ended).
+    pub fn going_on(&self) -> bool {
+        self.conversation
+            .as_ref()
+            .is_some_and(|c| c.state != ConversationState::Closed)
+    }
+
+    /// The offline notice to show (R3): until the customer's first message is accepted, and
+    /// never over a chat already going on, which carries on past closing time.
+    pub fn offline_notice(&self) -> Option<&str> {
+        self.notice.as_deref().filter(|_| !self.going_on())
     }
 
     /// The agent side has read `conversation` up to `seq`: the customer's messages show "read".
@@ -238,18 +195,20 @@ impl Chat {
                 conversation,
                 agent_read_seq,
                 earlier,
+                earlier_modes,
+                more_earlier,
                 ..
             } => {
                 self.mode = Some(mode);
                 // The relay knows every earlier conversation, on any device (R9).
-                if !earlier.is_empty() {
-                    self.earlier = earlier;
-                }
+                self.welcome_page(conversation.as_ref(), earlier, earlier_modes, more_earlier);
                 // A history request died with the old socket.
                 self.loading = None;
+                self.listing = None;
                 self.agent_typing = None;
                 match conversation {
                     Some(info) => {
+                        self.remember_mode(&info.id, info.mode);
                         self.thread(&info.id);
                         self.mark_agent_read(&info.id, agent_read_seq);
                         self.conversation = Some(info);
@@ -289,7 +248,13 @@ impl Chat {
                 self.settle(&client_id, &conversation, seq, Some(at));
                 Effect::Nothing
             }
+            ServerFrame::Earlier {
+                before,
+                conversations,
+                more,
+            } => self.earlier_page(before, conversations, more),
             ServerFrame::State { conversation } => {
+                self.remember_mode(&conversation.id, conversation.mode);
                 self.thread(&conversation.id);
                 if conversation.state == ConversationState::Closed {
                     self.agent_typing = None;
@@ -317,34 +282,6 @@ impl Chat {
                 client_id,
             } => self.refused(code, message, client_id),
         }
-    }
-
-    fn refused(&mut self, code: ErrorCode, message: String, client_id: Option<String>) -> Effect {
-        match code {
-            ErrorCode::TokenExpired | ErrorCode::Unauthorized => return Effect::TokenNeeded,
-            // Transient: the message stays "sending" and is resent after the next welcome.
-            ErrorCode::RateLimited | ErrorCode::Internal => {}
-            // An earlier conversation the relay no longer knows: forget it quietly.
-            ErrorCode::UnknownConversation if client_id.is_none() => {
-                if let Some(gone) = self.loading.take() {
-                    self.earlier.retain(|id| *id != gone);
-                    if let Some(thread) = self.threads.iter_mut().find(|t| t.id == gone) {
-                        thread.more_before = false;
-                    }
-                    return Effect::Nothing;
-                }
-            }
-            _ => {
-                if let Some(entry) = client_id.as_deref().and_then(|id| self.by_client_id(id)) {
-                    entry.status = Status::Failed;
-                    if code == ErrorCode::OutsideOperatingHours {
-                        self.notice = Some(message);
-                    }
-                    return Effect::Nothing;
-                }
-            }
-        }
-        Effect::Error { code, message }
     }
 }
 

@@ -27,6 +27,18 @@ pub enum Status {
     Reconnecting,
 }
 
+impl Status {
+    /// The value of the panel's `data-link` attribute (what the browser tests wait for).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Connecting => "connecting",
+            Status::Online => "online",
+            Status::Reconnecting => "reconnecting",
+        }
+    }
+}
+
 enum Command {
     Send(ClientFrame),
     Reconnect,

@@ -1,5 +1,7 @@
 //! Older pages and earlier conversations: what the log can still show above its first message,
-//! and the `history` frame that asks the relay for it (keyset by `seq`, one request at a time).
+//! and the `history` frame that asks the relay for it (keyset by `seq`, one request at a time),
+//! or, once every listed conversation is loaded, the `earlier` frame for the next page of the
+//! relay's list (R9).
 
 use crate::chat::Chat;
 use tetap_shared::ConversationId;
@@ -11,7 +13,9 @@ const NEWEST: u64 = (1 << 53) - 1;
 impl Chat {
     /// Whether anything older than the log's first entry can be loaded from the relay.
     pub fn has_older(&self) -> bool {
-        self.threads.first().is_some_and(|t| t.more_before) || self.next_earlier().is_some()
+        self.threads.first().is_some_and(|t| t.more_before)
+            || self.next_earlier().is_some()
+            || self.more_earlier
     }
 
     pub(crate) fn next_earlier(&self) -> Option<&ConversationId> {
@@ -22,10 +26,11 @@ impl Chat {
     }
 
     /// The `history` frame for the page above the log's first entry (of its first conversation,
-    /// else of the newest earlier conversation not loaded yet), marking it as asked for; `None`
+    /// else of the newest earlier conversation not loaded yet), marking it as asked for; when
+    /// every listed one is loaded, the `earlier` frame for the relay's next page of them. `None`
     /// while one is under way or when there is nothing older.
     pub fn request_older(&mut self) -> Option<ClientFrame> {
-        if self.loading.is_some() {
+        if self.loading.is_some() || self.listing.is_some() {
             return None;
         }
         let (conversation, before) = match self.threads.first() {
@@ -33,7 +38,14 @@ impl Chat {
                 first.id.clone(),
                 self.first_seq(&first.id).unwrap_or(NEWEST),
             ),
-            _ => (self.next_earlier()?.clone(), NEWEST),
+            _ => match self.next_earlier() {
+                Some(id) => (id.clone(), NEWEST),
+                None => {
+                    let before = self.oldest_listed.clone().filter(|_| self.more_earlier)?;
+                    self.listing = Some(before.clone());
+                    return Some(ClientFrame::Earlier { before });
+                }
+            },
         };
         self.loading = Some(conversation.clone());
         Some(ClientFrame::History {

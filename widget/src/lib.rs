@@ -1,9 +1,9 @@
 //! The customer chat widget: a Leptos app that runs in an iframe on the relay's origin, framed by
 //! the `tetap.js` loader, talking to the host page by `postMessage` and to the relay by WebSocket.
 //!
-//! Logic lives in plain modules (`chat` with `merge` and `history`, `rows`, `window`, `links`,
-//! `bridge`, `backoff`, `params`, `i18n`, `identity`, `outbox`, `wire`) so the browser tests can
-//! drive it without a relay; `view` and `log_view` hold the components; `session` (with `auth`
+//! Logic lives in plain modules (`chat` with `entry`, `merge`, `history`, `earlier` and
+//! `refusal`; `rows`, `window`, `links`, `bridge`, `backoff`, `params`, `i18n`, `identity`,
+//! `outbox`, `wire`) so the browser tests can drive it without a relay; `view` and `log_view` hold the components; `session` (with `auth`
 //! and `activity`) ties them to the socket and the loader, and `app` boots it all.
 
 pub mod activity;
@@ -13,6 +13,8 @@ pub mod backoff;
 pub mod bridge;
 pub mod chat;
 pub mod connection;
+pub mod earlier;
+pub mod entry;
 pub mod history;
 pub mod i18n;
 pub mod identity;
@@ -21,6 +23,7 @@ pub mod log_view;
 pub mod merge;
 pub mod outbox;
 pub mod params;
+pub mod refusal;
 pub mod rows;
 pub mod session;
 pub mod time;

@@ -2,8 +2,9 @@
 //! the browser saw them, entries by thread then `seq`, the customer's own messages settled by
 //! their `client_id` (never shown twice), and what a batch means for older pages.
 
-use crate::chat::{Chat, Effect, Entry, Status, Thread, hidden_in_persistent, incoming};
-use tetap_shared::{ConversationId, Message, Mode};
+use crate::chat::{Chat, Effect, Entry, Status, Thread, incoming};
+use tetap_shared::rules::system_messages::hidden_in_widget;
+use tetap_shared::{ConversationId, Message};
 
 impl Chat {
     /// The newest `seq` of `conversation` in the log.
@@ -114,11 +115,14 @@ impl Chat {
         conversation: &ConversationId,
         messages: Vec<Message>,
     ) -> Vec<Message> {
-        let persistent = self.mode == Some(Mode::Persistent);
+        // R5 by the conversation's own mode, with the very rule the relay's tests check.
+        let mode = self.mode_of(conversation);
         let read_upto = self.thread(conversation).agent_read;
         let mut fresh = Vec::new();
         for message in messages {
-            if persistent && hidden_in_persistent(message.system_kind.as_deref()) {
+            if let (Some(mode), Some(kind)) = (mode, message.system_kind.as_deref())
+                && hidden_in_widget(mode, kind)
+            {
                 continue;
             }
             if let Some(client_id) = message.client_id.as_deref()

@@ -245,6 +245,7 @@ impl Session {
                 }
                 self.refused.replace(refused);
             }
+            Effect::Request(frame) => self.frame(frame),
             Effect::Error { code, message } => self.bridge.post(&Outbound::Error {
                 code: code.as_str().to_owned(),
                 message,
@@ -281,8 +282,8 @@ impl Session {
     }
 
     /// Keeps the unsent messages, and the ids of the conversations in the log so that earlier
-    /// ones can be shown after a reload (the relay has no list of a customer's past
-    /// conversations yet); writes only when that changed.
+    /// ones this browser saw are shown after a reload even where the relay's list does not
+    /// reach yet (it is paged in as the customer reads back); writes only when that changed.
     pub(crate) fn save_kept(&self) {
         let kept = self.chat.with_untracked(|chat| Kept {
             pending: chat.pending(),
@@ -299,7 +300,7 @@ impl Session {
 }
 
 /// A fresh conversation model, showing the offline notice up front when the workstream is closed.
-fn new_chat(info: &WorkstreamInfo) -> Chat {
+pub(crate) fn new_chat(info: &WorkstreamInfo) -> Chat {
     let mut chat = Chat::new(info.mode);
     chat.notice = info.offline_notice.clone();
     chat

@@ -146,7 +146,12 @@ pub fn ChatView(
     };
 
     view! {
-        <section class="tetap-panel" aria-label=strings.title on:keydown=on_keydown>
+        <section
+            class="tetap-panel"
+            aria-label=strings.title
+            data-link=move || link.get().as_str()
+            on:keydown=on_keydown
+        >
             <header class="tetap-header">
                 <div class="tetap-heading">
                     <h1 class="tetap-title">{strings.title}</h1>
@@ -202,12 +207,18 @@ pub fn ChatView(
             </div>
             {move || banner().map(|text| view! { <p class="tetap-banner" role="status">{text}</p> })}
             {move || {
-                chat.with(|chat| chat.notice.clone())
+                chat.with(|chat| chat.offline_notice().map(str::to_owned))
                     .map(|text| view! { <p class="tetap-offline" role="status">{text}</p> })
             }}
             <p
                 class="tetap-empty"
-                hidden=move || chat.with(|chat| !chat.entries.is_empty() || chat.has_older())
+                // "Send us a message" would contradict the offline notice (R3).
+                hidden=move || {
+                    chat.with(|chat| {
+                        !chat.entries.is_empty() || chat.has_older()
+                            || chat.offline_notice().is_some()
+                    })
+                }
             >
                 {strings.empty}
             </p>

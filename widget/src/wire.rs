@@ -4,7 +4,7 @@
 //! a browser test round-trips every frame through `ServerFrame::encode` to keep the two in step.
 
 use js_sys::{Array, JSON, Reflect};
-use tetap_shared::frames::{ConversationInfo, ServerFrame};
+use tetap_shared::frames::{ConversationInfo, EarlierConversation, ServerFrame};
 use tetap_shared::{
     AgentRef, AuthorKind, ConversationId, ConversationState, CustomerRef, ErrorCode, Message,
     MessageAuthor, Mode,
@@ -86,14 +86,22 @@ pub fn server_frame(text: &str) -> Option<ServerFrame> {
             } else {
                 unsigned(&v, "agent_read_seq")?
             },
-            earlier: if field(&v, "earlier").is_undefined() {
-                Vec::new()
-            } else {
-                array(&v, "earlier")?
-                    .iter()
-                    .map(|id| id.as_string().map(ConversationId))
-                    .collect::<Option<Vec<_>>>()?
-            },
+            earlier: optional_array(&v, "earlier", |id| id.as_string().map(ConversationId))?,
+            earlier_modes: optional_array(&v, "earlier_modes", |m| mode(&m.as_string()?))?,
+            more_earlier: optional_bool(&v, "more_earlier")?,
+        },
+        "earlier" => ServerFrame::Earlier {
+            before: string(&v, "before").map(ConversationId)?,
+            conversations: array(&v, "conversations")?
+                .iter()
+                .map(|c| {
+                    Some(EarlierConversation {
+                        id: ConversationId(string(c, "id")?),
+                        mode: mode(&string(c, "mode")?)?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+            more: field(&v, "more").as_bool()?,
         },
         "messages" => ServerFrame::Messages {
             conversation: conversation_id()?,
@@ -148,6 +156,28 @@ fn error_code(name: &str) -> ErrorCode {
         .unwrap_or(ErrorCode::Unknown)
 }
 
+/// An array property the relay leaves out when empty; `None` when present but not valid.
+fn optional_array<T>(
+    value: &JsValue,
+    name: &str,
+    read: impl Fn(&JsValue) -> Option<T>,
+) -> Option<Vec<T>> {
+    if field(value, name).is_undefined() {
+        return Some(Vec::new());
+    }
+    array(value, name)?.iter().map(read).collect()
+}
+
+/// A boolean property the relay leaves out when false.
+fn optional_bool(value: &JsValue, name: &str) -> Option<bool> {
+    let found = field(value, name);
+    if found.is_undefined() {
+        Some(false)
+    } else {
+        found.as_bool()
+    }
+}
+
 /// `Some(None)` for `null` or absent, `Some(Some(_))` for a valid value, `None` for an invalid one.
 fn nullable<T>(value: JsValue, read: impl Fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
     if value.is_null() || value.is_undefined() {
@@ -160,6 +190,7 @@ fn nullable<T>(value: JsValue, read: impl Fn(&JsValue) -> Option<T>) -> Option<O
 fn conversation_info(v: &JsValue) -> Option<ConversationInfo> {
     Some(ConversationInfo {
         id: ConversationId(string(v, "id")?),
+        mode: mode(&string(v, "mode")?)?,
         state: ConversationState::parse(&string(v, "state")?)?,
         agent: nullable(field(v, "agent"), agent_ref)?,
         last_seq: unsigned(v, "last_seq")?,

@@ -7,7 +7,7 @@
 #[path = "support/harness.rs"]
 mod harness;
 
-use harness::{Harness, message, mount, page, pushed, state};
+use harness::{Harness, message, mount, page, pushed};
 use leptos::prelude::*;
 use leptos::task::tick;
 use tetap_shared::frames::{ClientFrame, ServerFrame};
@@ -42,7 +42,7 @@ fn offset_in_view(h: &Harness, seq: u64) -> i32 {
 #[wasm_bindgen_test]
 async fn the_newest_page_renders_at_the_bottom_and_older_pages_load_at_the_top_in_place() {
     let h = mount(Mode::Persistent);
-    h.feed(state("c1", ConversationState::Active, Some("Anna")));
+    h.feed(h.state("c1", ConversationState::Active, Some("Anna")));
     h.feed(page(951..=1000, true));
     h.frame_drawn().await;
     assert_eq!(h.all(".tetap-msg").len(), 50);
@@ -188,9 +188,9 @@ async fn messages_of_different_days_are_separated_by_the_day() {
 #[wasm_bindgen_test]
 async fn an_ended_conversation_stays_above_a_divider_and_the_next_one_starts_below() {
     let h = mount(Mode::Live);
-    h.feed(state("c1", ConversationState::Active, Some("Anna")));
+    h.feed(h.state("c1", ConversationState::Active, Some("Anna")));
     h.feed(page(1..=2, false));
-    h.feed(state("c1", ConversationState::Closed, None));
+    h.feed(h.state("c1", ConversationState::Closed, None));
     tick().await;
     assert_eq!(
         h.text(".tetap-ended"),
@@ -212,7 +212,7 @@ async fn an_ended_conversation_stays_above_a_divider_and_the_next_one_starts_bel
         id: "n1".into(),
         at: "2026-11-24T10:00:00Z".into(),
     });
-    h.feed(state("c2", ConversationState::Open, None));
+    h.feed(h.state("c2", ConversationState::Open, None));
     tick().await;
     let rows: Vec<String> = h
         .all(".tetap-log > li")
@@ -239,7 +239,7 @@ async fn earlier_conversations_this_browser_saw_are_loaded_above_the_current_one
     h.chat.update(|chat| {
         chat.earlier = vec![ConversationId::from("old"), ConversationId::from("c1")];
     });
-    h.feed(state("c1", ConversationState::Active, Some("Anna")));
+    h.feed(h.state("c1", ConversationState::Active, Some("Anna")));
     h.feed(page(1..=2, false));
     tick().await;
     h.click(".tetap-older");

@@ -48,6 +48,7 @@ fn welcome(conversation: Option<&str>) -> ServerFrame {
         },
         conversation: conversation.map(|id| ConversationInfo {
             id: id.into(),
+            mode: Mode::Persistent,
             state: ConversationState::Active,
             agent: Some(AgentRef {
                 id: "anna".into(),
@@ -58,6 +59,8 @@ fn welcome(conversation: Option<&str>) -> ServerFrame {
         visitor_token: None,
         agent_read_seq: 0,
         earlier: Vec::new(),
+        earlier_modes: Vec::new(),
+        more_earlier: false,
     }
 }
 

@@ -1,10 +1,11 @@
 //! The log's model without the view, in headless Chromium: read receipts, typing, conversations
-//! in order, older pages, links, the rendered window and the rows with their separators. The
-//! messages, acks and conversation infos that several submodules feed in are built here.
+//! in order, older pages, earlier conversations paged in and their modes, links, the rendered
+//! window and the rows with their separators. The messages, acks and conversation infos that
+//! several submodules feed in are built here.
 #![cfg(target_arch = "wasm32")]
 
 use tetap_shared::frames::{ConversationInfo, ServerFrame};
-use tetap_shared::{AuthorKind, ConversationState, Message, MessageAuthor};
+use tetap_shared::{AuthorKind, ConversationState, Message, MessageAuthor, Mode};
 use tetap_widget::chat::Chat;
 use wasm_bindgen_test::*;
 
@@ -12,6 +13,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod model {
     pub mod delivery;
+    pub mod earlier;
     pub mod history;
     pub mod rendering;
 }
@@ -32,9 +34,10 @@ fn message(seq: u64, kind: AuthorKind, client_id: Option<&str>, text: &str) -> M
     }
 }
 
-fn info(id: &str, state: ConversationState) -> ConversationInfo {
+fn info(id: &str, mode: Mode, state: ConversationState) -> ConversationInfo {
     ConversationInfo {
         id: id.into(),
+        mode,
         state,
         agent: None,
         last_seq: 0,

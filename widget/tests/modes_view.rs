@@ -5,11 +5,11 @@
 #[path = "support/harness.rs"]
 mod harness;
 
-use harness::{agent_message, mount, state, system_message};
+use harness::{agent_message, mount, system_message};
 use leptos::prelude::*;
 use leptos::task::tick;
-use tetap_shared::frames::ServerFrame;
-use tetap_shared::{AgentRef, ConversationState, ErrorCode, Mode};
+use tetap_shared::frames::{ConversationInfo, ServerFrame};
+use tetap_shared::{AgentRef, ConversationState, CustomerRef, ErrorCode, Mode};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -59,7 +59,7 @@ async fn live_chats_show_the_queue_messages_the_relay_sends() {
 #[wasm_bindgen_test]
 async fn persistent_chats_have_no_end_control_r4() {
     let h = mount(Mode::Persistent);
-    h.feed(state("c1", ConversationState::Active, Some("Anna")));
+    h.feed(h.state("c1", ConversationState::Active, Some("Anna")));
     tick().await;
     assert!(!h.shown(".tetap-end"));
     assert!(!h.shown(".tetap-confirm"));
@@ -72,7 +72,7 @@ async fn live_chats_end_only_after_confirmation_r4() {
         !h.shown(".tetap-end"),
         "nothing to end before a chat starts"
     );
-    h.feed(state("c1", ConversationState::Active, Some("Anna")));
+    h.feed(h.state("c1", ConversationState::Active, Some("Anna")));
     tick().await;
     assert!(h.shown(".tetap-end"));
     h.click(".tetap-end");
@@ -109,7 +109,7 @@ async fn live_chats_end_only_after_confirmation_r4() {
     assert_eq!(h.ended.get_untracked(), 1);
     assert!(!h.shown(".tetap-confirm"));
 
-    h.feed(state("c1", ConversationState::Closed, None));
+    h.feed(h.state("c1", ConversationState::Closed, None));
     tick().await;
     assert!(!h.shown(".tetap-end"), "an ended chat cannot be ended");
 }
@@ -140,7 +140,7 @@ async fn a_live_chat_outside_hours_shows_the_offline_notice_r3() {
 #[wasm_bindgen_test]
 async fn the_agent_is_named_and_their_typing_shows_until_they_write() {
     let h = mount(Mode::Persistent);
-    h.feed(state("c1", ConversationState::Active, Some("Anna")));
+    h.feed(h.state("c1", ConversationState::Active, Some("Anna")));
     tick().await;
     assert_eq!(h.text(".tetap-agent"), "Anna");
     assert_eq!(h.text(".tetap-typing"), "");
@@ -162,4 +162,111 @@ async fn the_agent_is_named_and_their_typing_shows_until_they_write() {
     h.feed(agent_message(1, "Here is your answer."));
     tick().await;
     assert_eq!(h.text(".tetap-typing"), "");
+}
+
+/// The relay's welcome on a workstream now configured as `workstream`, with `conversation`
+/// started in `mode`.
+fn welcome(workstream: Mode, conversation: Option<(Mode, ConversationState)>) -> ServerFrame {
+    ServerFrame::Welcome {
+        protocol: 1,
+        workstream: "w".into(),
+        mode: workstream,
+        customer: CustomerRef {
+            sub: "sari".into(),
+            name: None,
+            email: None,
+        },
+        conversation: conversation.map(|(mode, state)| ConversationInfo {
+            id: "c1".into(),
+            mode,
+            state,
+            agent: None,
+            last_seq: 0,
+        }),
+        visitor_token: None,
+        agent_read_seq: 0,
+        earlier: Vec::new(),
+        earlier_modes: Vec::new(),
+        more_earlier: false,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn r4_r5_a_persistent_conversation_under_a_workstream_now_live_has_no_end_control_and_no_queue_texts()
+ {
+    let h = mount(Mode::Live);
+    h.feed(welcome(
+        Mode::Live,
+        Some((Mode::Persistent, ConversationState::Active)),
+    ));
+    h.feed(system_message(1, "wait_time"));
+    h.feed(system_message(2, "queue_position"));
+    h.feed(system_message(3, "away"));
+    tick().await;
+    assert!(!h.shown(".tetap-end"), "R4 by the conversation's mode");
+    assert_eq!(kinds(&h), ["away"], "R5 by the conversation's mode");
+}
+
+#[wasm_bindgen_test]
+async fn r4_r5_a_live_conversation_under_a_workstream_now_persistent_keeps_its_end_control_and_queue_texts()
+ {
+    let h = mount(Mode::Persistent);
+    h.feed(welcome(
+        Mode::Persistent,
+        Some((Mode::Live, ConversationState::Active)),
+    ));
+    h.feed(system_message(1, "queue_position"));
+    tick().await;
+    assert!(h.shown(".tetap-end"), "R4 by the conversation's mode");
+    assert_eq!(
+        kinds(&h),
+        ["queue_position"],
+        "R5 by the conversation's mode"
+    );
+}
+
+const OFFLINE: &str = "We are offline right now. Please come back during our opening hours.";
+
+#[wasm_bindgen_test]
+async fn r3_a_live_chat_going_on_past_closing_time_keeps_its_composer_and_no_offline_notice() {
+    let h = mount(Mode::Live);
+    // The workstream endpoint said the workstream is closed now.
+    h.chat.update(|chat| chat.notice = Some(OFFLINE.into()));
+    h.feed(welcome(
+        Mode::Live,
+        Some((Mode::Live, ConversationState::Active)),
+    ));
+    h.feed(agent_message(1, "Still here, let us finish this."));
+    tick().await;
+    assert!(h.find(".tetap-input").is_some(), "the chat goes on");
+    assert!(
+        h.find(".tetap-offline").is_none(),
+        "{}",
+        h.text(".tetap-offline")
+    );
+    assert!(h.shown(".tetap-end"));
+}
+
+#[wasm_bindgen_test]
+async fn r3_the_live_offline_notice_stays_until_the_first_message_is_accepted() {
+    let h = mount(Mode::Live);
+    h.chat.update(|chat| chat.notice = Some(OFFLINE.into()));
+    h.feed(welcome(Mode::Live, None));
+    tick().await;
+    assert_eq!(h.text(".tetap-offline"), OFFLINE);
+    assert!(
+        !h.shown(".tetap-empty"),
+        "no \"send us a message\" under the offline notice"
+    );
+    let client_id = h.write("Anyone there?").await;
+    assert_eq!(h.text(".tetap-offline"), OFFLINE, "not accepted yet");
+    h.feed(ServerFrame::Ack {
+        client_id,
+        conversation: "c1".into(),
+        seq: 1,
+        id: "m1".into(),
+        at: "2026-11-24T09:00:00Z".into(),
+    });
+    tick().await;
+    assert!(h.find(".tetap-offline").is_none());
 }

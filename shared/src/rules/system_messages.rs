@@ -82,11 +82,30 @@ mod tests {
     fn r5_persistent_never_shows_wait_time_or_queue_position() {
         assert!(!shows_queue_messages(Mode::Persistent));
         assert!(shows_queue_messages(Mode::Live));
-        for kind in [WAIT_TIME, QUEUE_POSITION] {
-            assert!(hidden_in_widget(Mode::Persistent, kind));
-            assert!(!hidden_in_widget(Mode::Live, kind));
+    }
+
+    /// `hidden_in_widget` is the very function the widget filters its log with (its `merge`
+    /// module calls it for every stored message, by the conversation's own mode).
+    #[test]
+    fn r5_the_widget_hides_wait_time_and_queue_position_in_persistent_conversations_only() {
+        let table = [
+            (Mode::Persistent, WAIT_TIME, true),
+            (Mode::Persistent, QUEUE_POSITION, true),
+            (Mode::Persistent, AGENT_JOINED, false),
+            (Mode::Persistent, ENDED, false),
+            (Mode::Persistent, OFFLINE, false),
+            (Mode::Persistent, AWAY, false),
+            (Mode::Persistent, "a_kind_added_later", false),
+            (Mode::Live, WAIT_TIME, false),
+            (Mode::Live, QUEUE_POSITION, false),
+            (Mode::Live, AGENT_JOINED, false),
+            (Mode::Live, ENDED, false),
+            (Mode::Live, OFFLINE, false),
+            (Mode::Live, AWAY, false),
+        ];
+        for (mode, kind, hidden) in table {
+            assert_eq!(hidden_in_widget(mode, kind), hidden, "{mode:?} {kind}");
         }
-        assert!(!hidden_in_widget(Mode::Persistent, AGENT_JOINED));
     }
 
     #[test]

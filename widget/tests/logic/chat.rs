@@ -141,6 +141,7 @@ fn welcome_and_state_frames_name_the_agent() {
     chat.apply(ServerFrame::State {
         conversation: ConversationInfo {
             id: "c9".into(),
+            mode: Mode::Persistent,
             state: ConversationState::Waiting,
             agent: None,
             last_seq: 0,

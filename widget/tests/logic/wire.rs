@@ -1,7 +1,7 @@
 //! The relay's frames as the widget's own decoder reads them, checked against the shared types.
 
 use crate::{message, welcome};
-use tetap_shared::frames::{ConversationInfo, ServerFrame};
+use tetap_shared::frames::{ConversationInfo, EarlierConversation, ServerFrame};
 use tetap_shared::{
     AgentRef, AuthorKind, ConversationState, CustomerRef, ErrorCode, Message, MessageAuthor, Mode,
 };
@@ -36,6 +36,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
             },
             conversation: Some(ConversationInfo {
                 id: "c".into(),
+                mode: Mode::Persistent,
                 state: ConversationState::Open,
                 agent: None,
                 last_seq: 3,
@@ -43,6 +44,27 @@ fn every_server_frame() -> Vec<ServerFrame> {
             visitor_token: Some("visitor.token".into()),
             agent_read_seq: 2,
             earlier: vec!["c0".into(), "c00".into()],
+            earlier_modes: vec![Mode::Persistent, Mode::Live],
+            more_earlier: true,
+        },
+        ServerFrame::Earlier {
+            before: "c0".into(),
+            conversations: vec![
+                EarlierConversation {
+                    id: "b1".into(),
+                    mode: Mode::Live,
+                },
+                EarlierConversation {
+                    id: "b2".into(),
+                    mode: Mode::Persistent,
+                },
+            ],
+            more: true,
+        },
+        ServerFrame::Earlier {
+            before: "b1".into(),
+            conversations: vec![],
+            more: false,
         },
         ServerFrame::Messages {
             conversation: "c1".into(),
@@ -79,6 +101,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
         ServerFrame::State {
             conversation: ConversationInfo {
                 id: "c1".into(),
+                mode: Mode::Live,
                 state: ConversationState::Closed,
                 agent: Some(AgentRef {
                     id: "a".into(),

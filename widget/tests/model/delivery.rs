@@ -59,7 +59,7 @@ fn an_ack_puts_the_message_in_its_place_by_seq() {
 fn typing_shows_for_the_current_conversation_until_the_agent_writes() {
     let mut chat = Chat::new(Mode::Persistent);
     chat.apply(ServerFrame::State {
-        conversation: info("c1", ConversationState::Active),
+        conversation: info("c1", Mode::Persistent, ConversationState::Active),
     });
     let anna = AgentRef {
         id: "anna".into(),

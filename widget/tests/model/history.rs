@@ -19,7 +19,7 @@ fn batch(conversation: &str, messages: Vec<Message>, more_before: bool) -> Serve
 fn a_closed_conversation_stays_above_and_the_next_message_starts_a_new_one() {
     let mut chat = Chat::new(Mode::Live);
     chat.apply(ServerFrame::State {
-        conversation: info("c1", ConversationState::Active),
+        conversation: info("c1", Mode::Live, ConversationState::Active),
     });
     assert!(chat.can_end());
     chat.apply(batch(
@@ -28,7 +28,7 @@ fn a_closed_conversation_stays_above_and_the_next_message_starts_a_new_one() {
         false,
     ));
     chat.apply(ServerFrame::State {
-        conversation: info("c1", ConversationState::Closed),
+        conversation: info("c1", Mode::Live, ConversationState::Closed),
     });
     assert!(!chat.can_end());
     assert!(chat.is_closed(&"c1".into()));
@@ -46,7 +46,7 @@ fn a_closed_conversation_stays_above_and_the_next_message_starts_a_new_one() {
 fn a_welcome_without_a_conversation_means_the_last_one_closed_meanwhile() {
     let mut chat = Chat::new(Mode::Live);
     chat.apply(ServerFrame::State {
-        conversation: info("c1", ConversationState::Active),
+        conversation: info("c1", Mode::Live, ConversationState::Active),
     });
     chat.apply(ServerFrame::Welcome {
         protocol: 1,
@@ -61,6 +61,8 @@ fn a_welcome_without_a_conversation_means_the_last_one_closed_meanwhile() {
         visitor_token: None,
         agent_read_seq: 0,
         earlier: Vec::new(),
+        earlier_modes: Vec::new(),
+        more_earlier: false,
     });
     assert!(chat.is_closed(&"c1".into()));
     assert!(!chat.can_end());
@@ -137,10 +139,12 @@ fn a_reconnect_forgets_a_history_request_that_died_with_the_socket() {
             name: None,
             email: None,
         },
-        conversation: Some(info("c1", ConversationState::Open)),
+        conversation: Some(info("c1", Mode::Persistent, ConversationState::Open)),
         visitor_token: None,
         agent_read_seq: 0,
         earlier: Vec::new(),
+        earlier_modes: Vec::new(),
+        more_earlier: false,
     });
     assert!(chat.request_older().is_some(), "asked again after welcome");
 }
@@ -157,10 +161,12 @@ fn a_welcome_on_another_device_brings_earlier_conversations_and_the_read_mark() 
             name: None,
             email: None,
         },
-        conversation: Some(info("c2", ConversationState::Active)),
+        conversation: Some(info("c2", Mode::Persistent, ConversationState::Active)),
         visitor_token: None,
         agent_read_seq: 1,
         earlier: vec!["c1".into()],
+        earlier_modes: vec![Mode::Persistent],
+        more_earlier: false,
     });
     chat.apply(batch(
         "c2",

@@ -192,6 +192,16 @@ impl Harness {
         });
     }
 
+    /// The conversation's state as the relay reports it, for a conversation started in the
+    /// mode the panel was mounted with.
+    pub fn state(&self, id: &str, state: ConversationState, agent: Option<&str>) -> ServerFrame {
+        let mode = self
+            .chat
+            .with_untracked(|chat| chat.mode)
+            .unwrap_or(Mode::Persistent);
+        state_in(mode, id, state, agent)
+    }
+
     /// Sends a message through the composer and returns its client id.
     pub async fn write(&self, text: &str) -> String {
         self.type_text(text);
@@ -276,11 +286,17 @@ pub fn page(seqs: std::ops::RangeInclusive<u64>, more_before: bool) -> ServerFra
     }
 }
 
-/// The conversation's state as the relay reports it.
-pub fn state(id: &str, state: ConversationState, agent: Option<&str>) -> ServerFrame {
+/// The conversation's state as the relay reports it, for a conversation started in `mode`.
+pub fn state_in(
+    mode: Mode,
+    id: &str,
+    state: ConversationState,
+    agent: Option<&str>,
+) -> ServerFrame {
     ServerFrame::State {
         conversation: ConversationInfo {
             id: id.into(),
+            mode,
             state,
             agent: agent.map(|name| AgentRef {
                 id: name.to_lowercase(),
