@@ -17,7 +17,7 @@ mod scale;
 pub(super) use check::assert_store_matches;
 pub(super) use customers::Customers;
 use customers::connected;
-pub(super) use relay_process::{RelayProcess, customer_ws_url};
+pub(super) use relay_process::{RelayProcess, customer_ws_url, token};
 pub(super) use scale::Scale;
 
 use futures_util::{SinkExt, StreamExt};

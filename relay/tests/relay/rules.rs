@@ -6,6 +6,7 @@ mod ending;
 mod hours;
 mod races;
 mod routing;
+mod stored;
 mod waiting;
 
 use serde_json::Value;

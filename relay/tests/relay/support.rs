@@ -227,6 +227,8 @@ impl TestRelay {
                 .await
                 .expect("serve");
             drop(background);
+            // As `tetap_relay::run` does: this relay's customer sockets are gone with it.
+            tetap_relay::presence::retire(&state).await;
             state.store.close().await;
         });
         self.shutdown = Some(stop);

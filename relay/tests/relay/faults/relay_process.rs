@@ -18,6 +18,11 @@ pub(crate) struct RelayProcess {
 
 impl RelayProcess {
     pub(crate) fn new(dir: &Path) -> Self {
+        Self::with_server_settings(dir, "")
+    }
+
+    /// Like [`RelayProcess::new`], with more `[server]` settings (`presence_lease`, …).
+    pub(crate) fn with_server_settings(dir: &Path, server: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -31,6 +36,7 @@ impl RelayProcess {
 listen = "127.0.0.1:{port}"
 database_url = "sqlite://{db}"
 message_burst = 100000
+{server}
 
 [[auth]]
 id = "shop"
@@ -44,11 +50,18 @@ mode = "persistent"
 auth = "shop"
 allowed_origins = ["https://shop.test"]
 
+[[workstream]]
+id = "sales"
+mode = "live"
+auth = "shop"
+reconnect_grace = "2s"
+allowed_origins = ["https://shop.test"]
+
 [[agent]]
 id = "anna"
 name = "Anna"
 password_hash = "{hash}"
-workstreams = ["support"]
+workstreams = ["support", "sales"]
 "#,
             db = dir.join("tetap.db").display(),
             key = fixture("shop-rsa-public.pem").display(),
