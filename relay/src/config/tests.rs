@@ -282,3 +282,26 @@ fn metrics_stay_on_the_main_listener_unless_metrics_listen_names_an_address() {
     let error = parse(&text).expect_err("refused").to_string();
     assert!(error.contains("metrics_listen"), "{error}");
 }
+
+#[test]
+fn r11_the_presence_lease_defaults_to_15s_and_must_stay_between_1s_and_30s() {
+    let config = parse(&full_example()).expect("valid");
+    assert_eq!(
+        config.server.presence_lease,
+        std::time::Duration::from_secs(15)
+    );
+    for (lease, valid) in [("1s", true), ("30s", true), ("0s", false), ("2m", false)] {
+        let text = full_example().replace(
+            "[server]",
+            &format!("[server]\npresence_lease = \"{lease}\""),
+        );
+        let parsed = parse(&text);
+        assert_eq!(parsed.is_ok(), valid, "{lease}: {parsed:?}");
+        if let Err(error) = parsed {
+            assert!(
+                error.to_string().contains("server.presence_lease"),
+                "{error}"
+            );
+        }
+    }
+}
