@@ -60,11 +60,13 @@ enum AnyEvent {
         agent: u8,
         in_workstreams: bool,
         has_capacity: bool,
+        online: bool,
     },
     AgentAccept {
         agent: u8,
         in_workstreams: bool,
         has_capacity: bool,
+        online: bool,
     },
     AgentWait {
         agent: u8,
@@ -138,19 +140,23 @@ impl AnyEvent {
                 agent,
                 in_workstreams,
                 has_capacity,
+                online,
             } => Event::AgentMessage {
                 agent: name(agent),
                 in_workstreams,
                 has_capacity,
+                online,
             },
             AnyEvent::AgentAccept {
                 agent,
                 in_workstreams,
                 has_capacity,
+                online,
             } => Event::AgentAccept {
                 agent: name(agent),
                 in_workstreams,
                 has_capacity,
+                online,
             },
             AnyEvent::AgentWait { agent } => Event::AgentWait { agent: name(agent) },
             AnyEvent::AgentEnd {

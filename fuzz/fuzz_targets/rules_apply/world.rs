@@ -91,15 +91,18 @@ impl World {
             Event::AgentMessage {
                 agent,
                 has_capacity,
+                online,
                 ..
             }
             | Event::AgentAccept {
                 agent,
                 has_capacity,
+                online,
                 ..
             } => {
                 let i = slot(agent);
                 *has_capacity = self.load[i] < self.capacity[i];
+                *online = self.online[i];
             }
             Event::Assign { .. } | Event::AgentOffline { .. } => return None,
             _ => {}
