@@ -24,6 +24,7 @@ mod relay {
     pub mod visitors;
     pub mod widget_a11y;
     pub mod widget_delivery;
+    pub mod widget_first_message;
     pub mod widget_history;
     pub mod widget_modes;
     pub mod widget_safety;

@@ -1,5 +1,6 @@
 //! The customer's token from the host page: whose storage and socket it is (a new identity
-//! never sees the previous one's messages), asking for a fresh token before it expires, never
+//! never sees the previous one's messages; what was written before the first identity arrived
+//! is that identity's), asking for a fresh token before it expires, never
 //! saying `hello` again with a token the relay refused, and the anonymous visitor's relay-signed
 //! id.
 
@@ -8,7 +9,7 @@ use crate::chat::Chat;
 use crate::connection::Status;
 use crate::identity;
 use crate::outbox::{self, Kept};
-use crate::session::{Session, Token};
+use crate::session::{Session, Token, new_chat};
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -20,11 +21,19 @@ const RETRY_REFUSED_MS: u32 = 30_000;
 impl Session {
     pub(crate) fn on_token(self: &Rc<Self>, token: Option<String>) {
         let key = self.identity_key(token.as_deref());
-        if *self.outbox_key.borrow() != key {
-            // Another customer (or none): never show one identity's messages to another, and
-            // never let the previous identity's socket deliver anything more.
+        let previous = self.outbox_key.borrow().clone();
+        if previous != key {
+            // What was written before anyone was known (the host page's token was still on its
+            // way, or it said nobody yet) is this customer's: it goes with them, exactly once by
+            // its client id. Only a change from one known identity (to none, or another) drops
+            // what was pending: never show one customer's messages to another.
+            let carried = match previous {
+                None => self.chat.with_untracked(Chat::pending),
+                Some(_) => Vec::new(),
+            };
+            // Never let the previous identity's socket deliver anything more.
             self.stop_connection();
-            self.chat.set(Chat::new(self.info.mode));
+            self.chat.set(new_chat(&self.info));
             self.read_sent.replace(None);
             self.kept.replace(Kept::default());
             if let Some(key) = &key {
@@ -37,7 +46,16 @@ impl Session {
                 });
                 self.kept.replace(kept);
             }
+            self.chat.update(|chat| {
+                for (client_id, text) in &carried {
+                    if !chat.pending().iter().any(|(kept, _)| kept == client_id) {
+                        chat.push_local(client_id, text);
+                    }
+                }
+            });
             self.outbox_key.replace(key);
+            // Kept under the identity now, so a reload before the relay has it loses nothing.
+            self.save_kept();
         }
         if token.is_some() && *self.refused.borrow() == token {
             // The host page handed back the token just refused: ask again later, not in a loop.

@@ -4,7 +4,7 @@
 //! nor an end control.
 
 use super::browser_support::Browser;
-use super::widget_support::{Setup, eval, texts};
+use super::widget_support::{Setup, eval, eval_on_host, texts};
 use serde_json::json;
 
 /// Two workstreams with the test relay's evening hours (closed at its start time).
@@ -119,5 +119,31 @@ async fn outside_hours_a_persistent_chat_says_when_the_team_is_back_and_has_no_e
     );
     assert!(!shown(&browser, ".tetap-end").await, "R4: no end control");
     assert!(!shown(&browser, ".tetap-confirm").await);
+    browser.client.close().await.expect("close the browser");
+}
+
+#[tokio::test]
+async fn r3_the_live_offline_notice_survives_the_tokens_arrival() {
+    let setup = Setup::start(AFTER_HOURS).await;
+    let browser = Browser::launch().await;
+    browser
+        .open_widget(&setup.page_with_token("sari", "after-hours", "slow"))
+        .await;
+    // Shown from the workstream's settings, before the host page has answered.
+    browser.find(".tetap-offline").await;
+    let before = texts(&browser, ".tetap-offline").await;
+    assert!(!before[0].is_empty(), "the relay's offline notice");
+
+    // The token arrives and the relay welcomes the customer: the notice stays.
+    browser.find(".tetap-panel[data-link=online]").await;
+    assert_eq!(
+        eval_on_host(&browser, "tokenAnswers").await,
+        json!(["token"])
+    );
+    assert_eq!(texts(&browser, ".tetap-offline").await, before);
+    assert!(
+        !shown(&browser, ".tetap-empty").await,
+        "no \"send us a message\" under the offline notice"
+    );
     browser.client.close().await.expect("close the browser");
 }

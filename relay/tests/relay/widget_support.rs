@@ -22,18 +22,38 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
 /// The shop page's own script: its token provider (the shop's server mints the token) and a
-/// record of every Content-Security-Policy violation on the page.
+/// record of every Content-Security-Policy violation on the page. `?token=slow` makes the
+/// provider answer 3 s after it is asked; `?token=null-first` makes its first answer, 3 s after
+/// it is asked, "nobody is signed in" (later calls answer the token). `tokenAnswers` records
+/// what it answered, for tests to check what the widget had when.
 const SHOP_JS: &str = r#"
 window.violations = [];
 document.addEventListener('securitypolicyviolation', function (e) {
   violations.push(e.violatedDirective + ' ' + e.blockedURI);
 });
+window.tokenAnswers = [];
+var tokenCalls = 0;
+function after3s(value) {
+  return new Promise(function (resolve) { setTimeout(function () { resolve(value); }, 3000); });
+}
 window.shop = {
   getToken: function () {
-    var sub = new URLSearchParams(location.search).get('sub');
-    return fetch('/token?sub=' + encodeURIComponent(sub))
-      .then(function (r) { return r.json(); })
-      .then(function (body) { return body.token; });
+    var query = new URLSearchParams(location.search);
+    var sub = query.get('sub'), mode = query.get('token');
+    tokenCalls += 1;
+    var minted = function () {
+      return fetch('/token?sub=' + encodeURIComponent(sub))
+        .then(function (r) { return r.json(); })
+        .then(function (body) { return body.token; });
+    };
+    var answer;
+    if (mode === 'slow') answer = minted().then(after3s);
+    else if (mode === 'null-first' && tokenCalls === 1) answer = after3s(null);
+    else answer = minted();
+    return answer.then(function (token) {
+      tokenAnswers.push(token ? 'token' : 'null');
+      return token;
+    });
   }
 };
 "#;
@@ -67,6 +87,12 @@ impl Setup {
     pub fn page(&self, sub: &str, workstream: &str, extra: &str) -> String {
         let query = serde_urlencoded_pairs(&[("sub", sub), ("ws", workstream), ("extra", extra)]);
         format!("{}/?{query}", self.shop)
+    }
+
+    /// [`Setup::page`] with the shop's token provider in `mode` (`slow`, `null-first`: see
+    /// `SHOP_JS`).
+    pub fn page_with_token(&self, sub: &str, workstream: &str, mode: &str) -> String {
+        format!("{}&token={}", self.page(sub, workstream, ""), percent(mode))
     }
 
     /// Restarts the relay on the same database (a new port) and points the proxy at it.
@@ -290,6 +316,24 @@ pub async fn texts(browser: &Browser, css: &str) -> Vec<String> {
         .await
         .expect("read texts");
     serde_json::from_value(value).expect("strings")
+}
+
+/// Evaluates `expression` on the host page (outside the widget frame), then goes back into the
+/// frame.
+pub async fn eval_on_host(browser: &Browser, expression: &str) -> Value {
+    browser
+        .client
+        .enter_parent_frame()
+        .await
+        .expect("leave the widget frame");
+    let value = eval(browser, expression).await;
+    browser
+        .find("iframe")
+        .await
+        .enter_frame()
+        .await
+        .expect("enter the widget frame");
+    value
 }
 
 /// Evaluates `expression` in the current frame.
