@@ -51,6 +51,14 @@ impl<K: Eq + Hash + Clone, T> Topics<K, T> {
             .map_or(0, broadcast::Sender::receiver_count)
     }
 
+    fn counts(&self) -> Vec<(K, usize)> {
+        self.lock()
+            .iter()
+            .map(|(key, sender)| (key.clone(), sender.receiver_count()))
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
     fn release(&self, key: &K) {
         let mut topics = self.lock();
         if topics.get(key).is_some_and(|s| s.receiver_count() == 0) {
@@ -92,6 +100,15 @@ impl Hub {
     /// How many sockets the customer has open.
     pub fn customer_sockets(&self, identity: &CustomerIdentity) -> usize {
         self.customers.subscribers(identity)
+    }
+
+    /// Every customer with sockets open on this relay, and how many.
+    pub fn customer_socket_counts(&self) -> Vec<(CustomerIdentity, u32)> {
+        self.customers
+            .counts()
+            .into_iter()
+            .map(|(identity, count)| (identity, u32::try_from(count).unwrap_or(u32::MAX)))
+            .collect()
     }
 
     /// Forgets a customer's channel when its last socket is gone.

@@ -2,11 +2,9 @@
 //! and the task that renews the lease and sweeps the leases of relays that stopped.
 
 use crate::state::AppState;
-use crate::store::CustomerIdentity;
 use crate::{decide, fanout};
 use jiff::Timestamp;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Renewals per lease period: a lease survives two missed renewals.
@@ -20,8 +18,6 @@ pub struct Instance(Arc<Inner>);
 struct Inner {
     id: String,
     lease: Duration,
-    /// Open sockets per customer on this instance, to record them again should the lease lapse.
-    sockets: Mutex<HashMap<CustomerIdentity, u32>>,
 }
 
 impl Instance {
@@ -30,7 +26,6 @@ impl Instance {
         Self(Arc::new(Inner {
             id: uuid::Uuid::new_v4().to_string(),
             lease,
-            sockets: Mutex::default(),
         }))
     }
 
@@ -44,43 +39,6 @@ impl Instance {
         let lease =
             jiff::SignedDuration::try_from(self.0.lease).unwrap_or(jiff::SignedDuration::MAX);
         crate::clock::rfc3339(now.saturating_add(lease).unwrap_or(now))
-    }
-
-    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<CustomerIdentity, u32>> {
-        self.0
-            .sockets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Counts a socket of the customer opening; returns how many are open here now.
-    pub fn opened(&self, identity: &CustomerIdentity) -> u32 {
-        let mut counts = self.counts();
-        let open = counts.entry(identity.clone()).or_insert(0);
-        *open += 1;
-        *open
-    }
-
-    /// Counts a socket of the customer closing; returns how many are open here now.
-    pub fn closed(&self, identity: &CustomerIdentity) -> u32 {
-        let mut counts = self.counts();
-        let Some(open) = counts.get_mut(identity) else {
-            return 0;
-        };
-        *open = open.saturating_sub(1);
-        let left = *open;
-        if left == 0 {
-            counts.remove(identity);
-        }
-        left
-    }
-
-    /// Every customer with sockets open here.
-    pub fn sockets(&self) -> Vec<(CustomerIdentity, u32)> {
-        self.counts()
-            .iter()
-            .map(|(identity, sockets)| (identity.clone(), *sockets))
-            .collect()
     }
 
     fn renew_every(&self) -> Duration {

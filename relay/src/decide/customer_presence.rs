@@ -14,12 +14,11 @@ pub async fn customer_socket_opened(
     state: &AppState,
     identity: &CustomerIdentity,
 ) -> Result<Option<Decision>, DecideError> {
-    let sockets = state.instance.opened(identity);
     let (identity, instance) = (identity.clone(), state.instance.clone());
     commit(state, move |ctx, tx| {
         let (now, lease_until) = (ctx.at(), instance.lease_until(ctx.now));
         tx.renew_instance(instance.id(), &now, &lease_until)?;
-        tx.set_customer_sockets(&identity, instance.id(), sockets)?;
+        tx.add_customer_socket(&identity, instance.id())?;
         let Some(row) = tx.current_conversation(&identity)? else {
             return Ok(None);
         };
@@ -34,10 +33,9 @@ pub async fn customer_socket_closed(
     state: &AppState,
     identity: &CustomerIdentity,
 ) -> Result<Option<Decision>, DecideError> {
-    let sockets = state.instance.closed(identity);
     let (identity, instance) = (identity.clone(), state.instance.clone());
     commit(state, move |ctx, tx| {
-        tx.set_customer_sockets(&identity, instance.id(), sockets)?;
+        tx.remove_customer_socket(&identity, instance.id())?;
         if tx.customer_connected(&identity, instance.id(), &ctx.at())? {
             return Ok(None);
         }
@@ -53,12 +51,13 @@ pub async fn customer_socket_closed(
 /// relays whose lease lapsed, and starts the reconnect grace of every live conversation whose
 /// customer has no socket left on a running relay. One write, so any number of relays may sweep.
 pub async fn sweep_presence(state: &AppState) -> Result<Vec<Decision>, DecideError> {
-    let instance = state.instance.clone();
+    let (instance, hub) = (state.instance.clone(), state.hub.clone());
     commit(state, move |ctx, tx| {
         let (now, lease_until) = (ctx.at(), instance.lease_until(ctx.now));
         if !tx.renew_instance(instance.id(), &now, &lease_until)? {
-            for (identity, sockets) in instance.sockets() {
-                tx.set_customer_sockets(&identity, instance.id(), sockets)?;
+            // Read on the writer thread, in order with the sockets' own writes.
+            for (identity, sockets) in hub.customer_socket_counts() {
+                tx.restore_customer_sockets(&identity, instance.id(), sockets)?;
             }
         }
         tx.expire_instances(instance.id(), &now)?;

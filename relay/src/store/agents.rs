@@ -126,3 +126,70 @@ impl StoreTx<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{CustomerIdentity, NewConversation, SavedState, Store, StoreError};
+    use tetap_shared::{ConversationState, Mode};
+
+    const AT: &str = "2026-11-24T09:00:00.000Z";
+
+    /// A new conversation of customer `sub`, handed to anna with or without R8's exception.
+    async fn assign_to_anna(store: &Store, sub: &str, exempt: bool) -> Result<(), StoreError> {
+        let sub = sub.to_owned();
+        store
+            .write(move |tx| {
+                let identity = CustomerIdentity {
+                    issuer: "iss".into(),
+                    subject: sub,
+                    workstream: "support".into(),
+                };
+                let row = tx.create_conversation(NewConversation {
+                    identity: &identity,
+                    mode: Mode::Persistent,
+                    customer_name: None,
+                    customer_email: None,
+                    locale: "en",
+                    at: AT,
+                })?;
+                tx.save_state(
+                    &row.id,
+                    &SavedState {
+                        state: ConversationState::Active,
+                        agent: Some("anna"),
+                        affinity_agent: Some("anna"),
+                        returned_notified: false,
+                        returned_at: None,
+                        capacity_exempt: exempt,
+                        at: AT,
+                    },
+                )
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn r10_the_store_refuses_an_assignment_beyond_capacity_except_r8s_return() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("store");
+        store
+            .record_capacities(vec![("anna".into(), 2)])
+            .await
+            .expect("capacities");
+        for sub in ["c1", "c2"] {
+            assign_to_anna(&store, sub, false)
+                .await
+                .expect("within capacity");
+        }
+        let refused = assign_to_anna(&store, "c3", false).await;
+        assert!(
+            matches!(refused, Err(StoreError::AtCapacity)),
+            "{refused:?}"
+        );
+        assign_to_anna(&store, "c4", true)
+            .await
+            .expect("R8: back to its own agent even at full capacity");
+        assert_eq!(store.agent_load("anna").await.expect("load"), 3);
+    }
+}

@@ -46,40 +46,79 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    /// Sets how many sockets of the customer `instance` holds open (0 removes the row).
-    pub fn set_customer_sockets(
+    /// Counts one more socket of the customer on `instance`. Counting by steps rather than
+    /// storing a total keeps the count right whatever order concurrent sockets' writes commit in.
+    pub fn add_customer_socket(
+        &mut self,
+        identity: &CustomerIdentity,
+        instance: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO customer_sockets (issuer, subject, workstream, instance_id, sockets) \
+                 VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (issuer, subject, workstream, instance_id) \
+                 DO UPDATE SET sockets = sockets + 1",
+            )?
+            .execute(params![
+                identity.issuer,
+                identity.subject,
+                identity.workstream,
+                instance
+            ])?;
+        Ok(())
+    }
+
+    /// Counts one socket of the customer on `instance` less (its row goes with the last one).
+    pub fn remove_customer_socket(
+        &mut self,
+        identity: &CustomerIdentity,
+        instance: &str,
+    ) -> Result<(), StoreError> {
+        let values = params![
+            identity.issuer,
+            identity.subject,
+            identity.workstream,
+            instance
+        ];
+        let last = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM customer_sockets WHERE issuer = ?1 AND subject = ?2 \
+                 AND workstream = ?3 AND instance_id = ?4 AND sockets <= 1",
+            )?
+            .execute(values)?;
+        if last == 0 {
+            self.conn
+                .prepare_cached(
+                    "UPDATE customer_sockets SET sockets = sockets - 1 WHERE issuer = ?1 \
+                     AND subject = ?2 AND workstream = ?3 AND instance_id = ?4",
+                )?
+                .execute(values)?;
+        }
+        Ok(())
+    }
+
+    /// Records that `instance` holds `sockets` sockets of the customer (after its lease lapsed
+    /// and its rows were forgotten).
+    pub fn restore_customer_sockets(
         &mut self,
         identity: &CustomerIdentity,
         instance: &str,
         sockets: u32,
     ) -> Result<(), StoreError> {
-        if sockets == 0 {
-            self.conn
-                .prepare_cached(
-                    "DELETE FROM customer_sockets WHERE issuer = ?1 AND subject = ?2 \
-                     AND workstream = ?3 AND instance_id = ?4",
-                )?
-                .execute(params![
-                    identity.issuer,
-                    identity.subject,
-                    identity.workstream,
-                    instance
-                ])?;
-        } else {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO customer_sockets (issuer, subject, workstream, instance_id, sockets) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (issuer, subject, workstream, instance_id) \
-                     DO UPDATE SET sockets = excluded.sockets",
-                )?
-                .execute(params![
-                    identity.issuer,
-                    identity.subject,
-                    identity.workstream,
-                    instance,
-                    sockets
-                ])?;
-        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO customer_sockets (issuer, subject, workstream, instance_id, sockets) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (issuer, subject, workstream, instance_id) \
+                 DO UPDATE SET sockets = excluded.sockets",
+            )?
+            .execute(params![
+                identity.issuer,
+                identity.subject,
+                identity.workstream,
+                instance,
+                sockets
+            ])?;
         Ok(())
     }
 
@@ -134,5 +173,71 @@ impl StoreTx<'_> {
             .query_map(params![instance, now], RawConversation::from_row)?
             .collect::<Result<Vec<_>, _>>()?;
         convert(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, StoreError};
+    use super::*;
+
+    fn sari() -> CustomerIdentity {
+        CustomerIdentity {
+            issuer: "iss".into(),
+            subject: "sari".into(),
+            workstream: "sales".into(),
+        }
+    }
+
+    const T0: &str = "2026-11-24T09:00:00.000Z";
+    const T1: &str = "2026-11-24T09:00:15.000Z";
+    const T2: &str = "2026-11-24T09:00:30.000Z";
+
+    #[tokio::test]
+    async fn r11_the_last_socket_counts_every_running_relay_and_no_lapsed_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("store");
+        let connected = |instance: &'static str, now: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |tx| tx.customer_connected(&sari(), instance, now))
+                    .await
+            }
+        };
+        store
+            .write(|tx| {
+                tx.renew_instance("a", T0, T1)?;
+                tx.renew_instance("b", T0, T1)?;
+                // Two tabs on relay a, one on b; one tab of a closes.
+                tx.add_customer_socket(&sari(), "a")?;
+                tx.add_customer_socket(&sari(), "a")?;
+                tx.add_customer_socket(&sari(), "b")?;
+                tx.remove_customer_socket(&sari(), "a")
+            })
+            .await
+            .expect("sockets");
+        assert!(connected("a", T0).await.expect("read"));
+        store
+            .write(|tx| tx.remove_customer_socket(&sari(), "a"))
+            .await
+            .expect("close");
+        assert!(connected("a", T0).await.expect("read"), "still on relay b");
+        // Relay b's lease lapsed: its socket counts no more, for a and in a sweep alike.
+        assert!(!connected("a", T2).await.expect("read"));
+        // A relay always counts its own sockets, whatever its lease says.
+        assert!(connected("b", T2).await.expect("read"));
+        let expired: Result<usize, StoreError> =
+            store.write(|tx| tx.expire_instances("a", T2)).await;
+        assert_eq!(
+            expired.expect("expire"),
+            1,
+            "b is gone, a (the sweeper) stays"
+        );
+        assert!(
+            !connected("b", T2).await.expect("read"),
+            "b's sockets went with it"
+        );
     }
 }
