@@ -147,15 +147,16 @@ async fn metrics_count_exactly_this_relays_sockets_messages_and_refusals() {
     assert_eq!(status, 401);
 
     let anna = relay.agent("anna").await;
-    let events = anna.events().await;
+    let mut events = anna.events().await;
     // Counted before the upgrade was answered: no waiting needed.
     assert_eq!(
         value(&scrape(&relay).await, "tetap_agent_event_streams"),
         1.0
     );
-    // Writing to the open conversation picks it up (R10): the agent's message and a system
-    // "agent joined" notice, committed together.
+    // Online, she gets the queued conversation from routing ("Anna joined", a system message
+    // in a write of its own), then answers it.
     anna.presence("online").await;
+    events.until("assigned", &conversation).await;
     let (status, body) = anna.reply(&conversation, "a-1", "agent words").await;
     assert_eq!(status, 201, "{body}");
 
@@ -184,8 +185,8 @@ async fn metrics_count_exactly_this_relays_sockets_messages_and_refusals() {
             "{kind} messages in\n{text}"
         );
     }
-    // Three writes stored messages: two of the customer's, one of the agent's.
-    assert_eq!(value(&text, "tetap_message_commit_seconds_count"), 3.0);
+    // Four writes stored messages: two of the customer's, routing's assignment, the agent's.
+    assert_eq!(value(&text, "tetap_message_commit_seconds_count"), 4.0);
     assert!(value(&text, "tetap_message_commit_seconds_sum") > 0.0);
     let expected: BTreeMap<String, f64> = [
         ("message_too_long".to_owned(), 1.0),
