@@ -27,6 +27,7 @@ mod relay {
     pub mod widget_first_message;
     pub mod widget_history;
     pub mod widget_modes;
+    pub mod widget_proxy;
     pub mod widget_safety;
     pub mod widget_support;
 }

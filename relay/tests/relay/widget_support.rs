@@ -1,25 +1,21 @@
 //! What the widget's end-to-end tests share: a shop on its own origin whose page embeds the
-//! widget under a strict Content-Security-Policy, a TCP proxy in front of the relay that cuts
-//! and refuses customer sockets on demand (the relay's origin, as the browser sees it, is the
-//! proxy's), a fast path that seeds a long conversation, and axe-core.
+//! widget under a strict Content-Security-Policy (with token providers that answer late), the
+//! relay behind a TCP proxy (`widget_proxy`) whose origin is the relay's as the browser sees it,
+//! a fast path that seeds a long conversation, and evaluating script in the page.
 
 use super::browser_support::Browser;
 use super::support::{TestRelay, sign, widget_dist};
+pub use super::widget_proxy::Proxy;
 use axum::Router;
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use tetap_relay::clock::{Clock, ManualClock};
 use tetap_relay::store::{MessageAuthorRow, NewMessage, Store, StoreError};
 use tetap_shared::{AuthorKind, ConversationId};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
+use tokio::net::TcpListener;
 
 /// The shop page's own script: its token provider (the shop's server mints the token) and a
 /// record of every Content-Security-Policy violation on the page. `?token=slow` makes the
@@ -183,92 +179,6 @@ fn mint(clock: &ManualClock, sub: &str) -> Value {
         "iat": now, "exp": now + 600,
     });
     json!({ "token": sign(&claims, "shop-rsa-private.pem") })
-}
-
-/// A TCP proxy in front of the relay. Customer sockets (`GET /v1/customer/ws`) through it can be
-/// cut and refused; everything else passes.
-pub struct Proxy {
-    /// `http://127.0.0.1:PORT`: the relay's origin as the browser sees it.
-    pub origin: String,
-    upstream: Arc<Mutex<SocketAddr>>,
-    refusing: Arc<AtomicBool>,
-    sockets: Arc<Mutex<Vec<AbortHandle>>>,
-}
-
-impl Proxy {
-    pub async fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let origin = format!("http://{}", listener.local_addr().expect("address"));
-        let proxy = Proxy {
-            origin,
-            upstream: Arc::new(Mutex::new(upstream)),
-            refusing: Arc::default(),
-            sockets: Arc::default(),
-        };
-        let (upstream, refusing, sockets) = (
-            Arc::clone(&proxy.upstream),
-            Arc::clone(&proxy.refusing),
-            Arc::clone(&proxy.sockets),
-        );
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let to = *upstream.lock().expect("upstream");
-                let (refusing, sockets) = (Arc::clone(&refusing), Arc::clone(&sockets));
-                tokio::spawn(async move {
-                    let mut client = client;
-                    let Some(head) = request_head(&mut client).await else {
-                        return; // closed before saying anything: nothing to forward
-                    };
-                    let socket = head == *CUSTOMER_SOCKET_HEAD;
-                    if socket && refusing.load(Ordering::SeqCst) {
-                        return; // dropped: the browser sees the connection fail
-                    }
-                    let Ok(mut server) = TcpStream::connect(to).await else {
-                        return;
-                    };
-                    if server.write_all(&head).await.is_err() {
-                        return;
-                    }
-                    let pipe = tokio::spawn(async move {
-                        let (mut client, mut server) = (client, server);
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    });
-                    if socket {
-                        sockets.lock().expect("sockets").push(pipe.abort_handle());
-                    }
-                });
-            }
-        });
-        proxy
-    }
-
-    /// Closes every customer socket now, mid-stream.
-    pub fn cut(&self) {
-        for socket in self.sockets.lock().expect("sockets").drain(..) {
-            socket.abort();
-        }
-    }
-
-    /// While set, new customer sockets are refused (the relay looks unreachable).
-    pub fn refuse(&self, refusing: bool) {
-        self.refusing.store(refusing, Ordering::SeqCst);
-    }
-
-    fn set_upstream(&self, addr: SocketAddr) {
-        *self.upstream.lock().expect("upstream") = addr;
-    }
-}
-
-/// How the customer WebSocket's upgrade request starts (browsers open every WebSocket on a
-/// connection of its own).
-const CUSTOMER_SOCKET_HEAD: &[u8; 19] = b"GET /v1/customer/ws";
-
-/// The first bytes of the connection's first request, read (not peeked) so the proxy waits for
-/// them instead of polling; the caller forwards them. Every request is longer than this head.
-async fn request_head(client: &mut TcpStream) -> Option<[u8; 19]> {
-    let mut head = [0u8; 19];
-    client.read_exact(&mut head).await.ok()?;
-    Some(head)
 }
 
 /// Seeds conversation `conversation` (started by the customer, so it has one message) up to
