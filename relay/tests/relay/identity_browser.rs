@@ -206,6 +206,8 @@ async fn the_same_customer_on_two_browser_profiles_shares_one_conversation() {
     laptop.open_widget(&host.page("sub=sari")).await;
     laptop.say("Written on the laptop").await;
     let anna = relay.agent("anna").await;
+    // Only an online agent takes a conversation from the queue (R10).
+    anna.presence("online").await;
     let (_, list) = anna.get("/conversations").await;
     let id = list[0]["id"].as_str().expect("conversation id").to_owned();
     let (status, _) = anna.reply(&id, "a-1", "Anna here, on it.").await;

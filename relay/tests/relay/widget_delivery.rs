@@ -97,6 +97,8 @@ async fn a_socket_cut_mid_stream_and_a_relay_restart_lose_nothing_and_show_nothi
 
     // The agent writes a stream of updates; the socket is cut in the middle of it.
     let anna = setup.relay.agent("anna").await;
+    // Only an online agent takes a conversation from the queue (R10).
+    anna.presence("online").await;
     let conversation = id.clone();
     let stream = tokio::spawn(async move {
         for n in 1..=12 {

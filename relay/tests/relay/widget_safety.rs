@@ -21,6 +21,8 @@ async fn markup_in_messages_stays_text_and_only_web_addresses_become_safe_links(
         browser.say(text).await;
     }
     let anna = setup.relay.agent("anna").await;
+    // Only an online agent takes a conversation from the queue (R10).
+    anna.presence("online").await;
     let (_, list) = anna.get("/conversations").await;
     let id = list[0]["id"].as_str().expect("id").to_owned();
     let from_agent = [
