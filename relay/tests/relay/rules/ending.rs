@@ -1,7 +1,7 @@
 //! How conversations close: who may end them (R4), that closed stays closed and the waiting
 //! timeout (R9), and the live reconnect grace (R11).
 
-use super::{HOUR, MINUTE, texts_and_kinds};
+use super::{HOUR, MINUTE, SECOND, advance_until_timers_fired, texts_and_kinds};
 use crate::relay::support::TestRelay;
 use tetap_shared::frames::ClientFrame;
 use tetap_shared::{ConversationState, ErrorCode, ServerFrame};
@@ -94,10 +94,19 @@ async fn r9_the_waiting_timeout_closes_a_parked_conversation_only_where_configur
     cici.act(&claims_id, "wait").await;
     cici.act(&support_id, "wait").await;
 
-    relay.clock.advance(49 * HOUR);
+    // A second before the two days, with every timer due by then fired, still waiting.
+    advance_until_timers_fired(&relay, 48 * HOUR - SECOND).await;
+    // A session lasts 12 hours: cici signs in again.
+    let cici = relay.agent("cici").await;
+    assert_eq!(
+        cici.conversation(&claims_id).await["state"],
+        "waiting",
+        "not closed before its waiting_timeout of 2d"
+    );
+
+    relay.clock.advance(SECOND);
     let closed = events.until_state(&claims_id, "closed").await;
     assert_eq!(closed["detail"]["state"], "closed");
-    let cici = relay.agent("cici").await;
     assert_eq!(
         cici.conversation(&support_id).await["state"],
         "waiting",

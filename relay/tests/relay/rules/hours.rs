@@ -1,7 +1,7 @@
 //! Operating hours (R3): persistent conversations are kept and routed when hours open, live
 //! workstreams start no chat and say so before anyone writes.
 
-use super::HOUR;
+use super::{HOUR, routing_pass};
 use crate::relay::support::TestRelay;
 use serde_json::Value;
 use tetap_shared::{ErrorCode, ServerFrame};
@@ -28,6 +28,8 @@ async fn r3_a_persistent_conversation_outside_hours_is_kept_and_routed_when_hour
         "{}",
         message.text
     );
+    // Routing has looked at it, with cici online and free: it stays queued.
+    routing_pass(&relay, &cici).await;
     assert_eq!(
         cici.conversation(&id).await["state"],
         "open",

@@ -1,7 +1,7 @@
 //! Who a new conversation goes to (R10), what a live customer is told while queued (R5), that
 //! the queue survives a restart, and that an assigned conversation is its agent's alone.
 
-use super::{MINUTE, texts_and_kinds};
+use super::{HOUR, MINUTE, texts_and_kinds};
 use crate::relay::support::TestRelay;
 use tetap_shared::ServerFrame;
 
@@ -164,13 +164,20 @@ async fn an_agent_acting_on_another_agents_conversation_is_refused() {
 #[tokio::test]
 async fn presence_survives_a_restart_and_so_does_the_queue() {
     let mut relay = TestRelay::start().await;
-    let (mut sari, _) = relay.customer("support", &relay.token("sari")).await;
+    let cici = relay.agent("cici").await;
+    cici.presence("online").await;
+    // Outside billing's hours (R3) it stays queued, across the restart, whoever is online.
+    let (mut sari, _) = relay.customer("billing", &relay.token("sari")).await;
     let (id, _) = sari.write("c-1", "hello").await;
     drop(sari);
     relay.restart().await;
+
+    // Signed in on the restarted relay, she has not said it again: the store remembers.
     let cici = relay.agent("cici").await;
+    assert_eq!(cici.get("/me").await.1["presence"], "online");
     let mut events = cici.events().await;
-    cici.presence("online").await;
+    relay.clock.advance(11 * HOUR);
     let assigned = events.until("assigned", &id).await;
     assert_eq!(assigned["detail"]["customer"]["sub"], "sari");
+    assert_eq!(assigned["detail"]["agent"]["id"], "cici");
 }

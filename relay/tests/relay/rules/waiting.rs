@@ -1,9 +1,9 @@
 //! Parking a conversation (R6), the customer coming back to it (R7) and going back to the same
 //! agent, or to anyone once the agent's grace is over (R8).
 
-use super::MINUTE;
+use super::{MINUTE, SECOND, advance_until_timers_fired, routing_pass};
 use crate::relay::support::TestRelay;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tetap_shared::frames::ClientFrame;
 
 #[tokio::test]
@@ -154,7 +154,18 @@ async fn r8_with_the_agent_offline_it_waits_for_the_grace_then_goes_to_anyone() 
         }
     }
 
-    relay.clock.advance(10 * MINUTE);
+    // A second before the grace (10 min from the customer's message) ends, with its timer not
+    // fired and a routing pass made, it is still kept for cici: nobody else has it.
+    advance_until_timers_fired(&relay, 10 * MINUTE - SECOND).await;
+    routing_pass(&relay, &anna).await;
+    let kept = anna.conversation(&id).await;
+    assert_eq!(
+        (&kept["state"], &kept["agent"], &kept["affinity_agent"]),
+        (&json!("open"), &Value::Null, &json!("cici")),
+        "kept for cici until the grace ends: {kept}"
+    );
+
+    relay.clock.advance(SECOND);
     let assigned = anna_events.until("assigned", &id).await;
     assert_eq!(assigned["detail"]["agent"]["id"], "anna");
 }
