@@ -6,7 +6,7 @@ use crate::decide::{self, DecideError, keep_same_agent};
 use crate::fanout;
 use crate::state::AppState;
 use jiff::Timestamp;
-use tetap_shared::rules::{self, AgentSlot, Queued};
+use tetap_shared::rules::{self, AgentSlot, Assignment, Queued};
 
 /// One routing pass. A planned assignment that no longer holds at its commit (an agent accepted
 /// or went offline meanwhile) leaves its conversation queued and wakes another pass.
@@ -17,10 +17,12 @@ pub async fn run_once(state: &AppState) -> Result<(), DecideError> {
     passed
 }
 
-async fn run_locked(state: &AppState) -> Result<(), DecideError> {
+/// What a routing pass would assign now, planned from the queue, presence and load as read
+/// (`decide::assign` checks each again at its commit).
+pub async fn plan(state: &AppState) -> Result<Vec<Assignment>, DecideError> {
     let rows = state.store.queue().await?;
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let now = state.clock.now();
     let queue: Vec<Queued> = rows
@@ -46,8 +48,12 @@ async fn run_locked(state: &AppState) -> Result<(), DecideError> {
             workstreams: agent.workstreams.clone(),
         });
     }
+    Ok(rules::route(&queue, &agents))
+}
+
+async fn run_locked(state: &AppState) -> Result<(), DecideError> {
     let mut stale = false;
-    for assignment in rules::route(&queue, &agents) {
+    for assignment in plan(state).await? {
         if let Some(hook) = &state.hooks.before_assign {
             hook(assignment.conversation.clone(), assignment.agent.clone()).await;
         }

@@ -3,10 +3,10 @@
 //! Real time throughout (a process cannot be given a hand-moved clock), with a 1 s presence lease
 //! and a 2 s grace; every wait is for something the relay does, bounded by a deadline.
 
-use crate::relay::faults::{RelayProcess, token};
-use crate::relay::support::ANNA_PASSWORD;
+use crate::relay::faults::{RelayProcess, agent_token, token};
+use crate::relay::support::metric_at;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 use tetap_shared::frames::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -79,18 +79,9 @@ struct Agent {
 impl Agent {
     async fn sign_in(relay: &RelayProcess) -> Self {
         let http = reqwest::Client::new();
-        let body: Value = http
-            .post(relay.http("/v1/agent/login"))
-            .json(&json!({"agent": "anna", "password": ANNA_PASSWORD}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("login body");
         Self {
+            token: agent_token(relay, &http).await,
             http,
-            token: body["token"].as_str().expect("token").to_owned(),
             base: relay.http("/v1/agent"),
         }
     }
@@ -128,20 +119,6 @@ impl Agent {
             .find(|m| m["system_kind"] == "ended")
             .and_then(|m| m["at"].as_str()?.parse().ok())
     }
-}
-
-/// The value of an unlabelled counter on the process's `/metrics`.
-async fn metric(relay: &RelayProcess, name: &str) -> u64 {
-    let text = reqwest::get(relay.http("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map_or(0, |v| v as u64)
 }
 
 #[tokio::test]
@@ -193,7 +170,7 @@ async fn r11_a_live_chat_whose_customer_came_back_after_the_crash_stays_open() {
     // Long enough for the old lease to lapse and a grace started from it to end: 12 sweeps,
     // one every third of the 1 s lease, are 4 s.
     let deadline = tokio::time::Instant::now() + DEADLINE;
-    while metric(&relay, "tetap_presence_sweeps_total").await < 12 {
+    while metric_at(&relay.http("/metrics"), "tetap_presence_sweeps_total").await < 12 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the relay stopped sweeping"

@@ -11,7 +11,8 @@ mod routing;
 mod stored;
 mod waiting;
 
-use crate::relay::support::{AgentClient, FRAME_DEADLINE, TestRelay};
+use crate::relay::support::agent::AgentEvents;
+use crate::relay::support::{AgentClient, CustomerSocket, FRAME_DEADLINE, TestRelay};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -50,6 +51,25 @@ async fn advance_until_timers_fired(relay: &TestRelay, by: Duration) {
             "the probe's reconnect grace never closed it"
         );
     }
+}
+
+/// A conversation `agent` (online, watching events) took from `sub` in `workstream` and parked
+/// with ✖ (R6): the agent, their event stream, the customer's socket and the conversation id.
+async fn parked(
+    relay: &TestRelay,
+    agent: &str,
+    workstream: &str,
+    sub: &str,
+) -> (AgentClient, AgentEvents, CustomerSocket, String) {
+    let client = relay.agent(agent).await;
+    let mut events = client.events().await;
+    client.presence("online").await;
+    let (mut customer, _) = relay.customer(workstream, &relay.token(sub)).await;
+    let (id, _) = customer.write("c-1", "hello").await;
+    events.until("assigned", &id).await;
+    let (status, body) = client.act(&id, "wait").await;
+    assert_eq!(status, 200, "{body}");
+    (client, events, customer, id)
 }
 
 fn texts_and_kinds(messages: &Value) -> Vec<(String, Option<String>)> {

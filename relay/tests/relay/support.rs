@@ -1,7 +1,7 @@
 //! A real relay on 127.0.0.1:0 with a temporary SQLite file, a hand-moved clock, a signed-in
 //! agent client and customer sockets.
 
-mod agent;
+pub mod agent;
 mod customer;
 pub mod gate;
 
@@ -257,16 +257,7 @@ impl TestRelay {
 
     /// The value of a counter or gauge without labels on `/metrics`.
     pub async fn metric(&self, name: &str) -> u64 {
-        let text = reqwest::get(self.url("/metrics"))
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("metrics text");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|value| value.trim().parse::<f64>().ok())
-            .map_or(0, |value| value as u64)
+        metric_at(&self.url("/metrics"), name).await
     }
 
     /// Waits until `name` on `/metrics` is above `than` (the relay did one more of something).
@@ -366,6 +357,20 @@ impl Drop for TestRelay {
             let _ = stop.send(());
         }
     }
+}
+
+/// The value of a counter or gauge without labels on the `/metrics` page at `url`.
+pub async fn metric_at(url: &str, name: &str) -> u64 {
+    let text = reqwest::get(url)
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .map_or(0, |value| value as u64)
 }
 
 /// Signs claims with one of the fixture keys (RS256).

@@ -37,7 +37,7 @@ async fn stored(relay: &RelayProcess, http: &reqwest::Client, token: &str, id: &
 }
 
 /// Signs in as the agent and returns the bearer token.
-async fn agent_token(relay: &RelayProcess, http: &reqwest::Client) -> String {
+pub(crate) async fn agent_token(relay: &RelayProcess, http: &reqwest::Client) -> String {
     let login: Value = http
         .post(relay.http("/v1/agent/login"))
         .json(&json!({"agent": "anna", "password": ANNA_PASSWORD}))

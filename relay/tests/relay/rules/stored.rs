@@ -2,7 +2,7 @@
 //! the customer's return (R7), every conversation timer (R8, R9, R11) and a live chat going on at
 //! closing time (R3).
 
-use super::{HOUR, MINUTE};
+use super::{HOUR, MINUTE, parked};
 use crate::relay::support::TestRelay;
 use serde_json::Value;
 use std::time::Duration;
@@ -46,14 +46,8 @@ async fn until_state(relay: &TestRelay, agent: &str, id: &str, state: &str) -> V
 #[tokio::test]
 async fn r7_a_return_is_stored_listed_and_told_again_to_a_stream_that_reconnects() {
     let mut relay = TestRelay::start().await;
-    let cici = relay.agent("cici").await;
-    let mut events = cici.events().await;
-    cici.presence("online").await;
+    let (cici, events, sari, id) = parked(&relay, "cici", "support", "sari").await;
     let token = relay.token("sari");
-    let (mut sari, _) = relay.customer("support", &token).await;
-    let (id, _) = sari.write("c-1", "hello").await;
-    events.until("assigned", &id).await;
-    cici.act(&id, "wait").await;
     events.close().await;
     sari.close().await;
 
@@ -92,13 +86,7 @@ async fn r7_a_return_is_stored_listed_and_told_again_to_a_stream_that_reconnects
 #[tokio::test]
 async fn r7_the_customer_writing_clears_the_return() {
     let relay = TestRelay::start().await;
-    let cici = relay.agent("cici").await;
-    let mut events = cici.events().await;
-    cici.presence("online").await;
-    let (mut sari, _) = relay.customer("support", &relay.token("sari")).await;
-    let (id, _) = sari.write("c-1", "hello").await;
-    events.until("assigned", &id).await;
-    cici.act(&id, "wait").await;
+    let (cici, mut events, mut sari, id) = parked(&relay, "cici", "support", "sari").await;
     sari.send(&ClientFrame::Open).await;
     events.until("customer_returned", &id).await;
     assert!(cici.conversation(&id).await["returned_at"].is_string());
@@ -111,13 +99,7 @@ async fn r7_the_customer_writing_clears_the_return() {
 #[tokio::test]
 async fn r9_the_waiting_timeout_fires_after_a_restart_and_not_before_its_time() {
     let mut relay = TestRelay::start().await;
-    let anna = relay.agent("anna").await;
-    let mut events = anna.events().await;
-    anna.presence("online").await;
-    let (mut sari, _) = relay.customer("claims", &relay.token("sari")).await;
-    let (id, _) = sari.write("c-1", "my claim").await;
-    events.until("assigned", &id).await;
-    anna.act(&id, "wait").await;
+    let (_, _, sari, id) = parked(&relay, "anna", "claims", "sari").await;
     let due = later(relay.now(), 48 * HOUR);
     drop(sari);
 
@@ -133,14 +115,7 @@ async fn r9_the_waiting_timeout_fires_after_a_restart_and_not_before_its_time() 
 #[tokio::test]
 async fn r8_the_affinity_grace_fires_after_a_restart_and_not_before_its_time() {
     let mut relay = TestRelay::start().await;
-    let anna = relay.agent("anna").await;
-    let mut events = anna.events().await;
-    anna.presence("online").await;
-    let token = relay.token("sari");
-    let (mut sari, _) = relay.customer("support", &token).await;
-    let (id, _) = sari.write("c-1", "hello").await;
-    events.until("assigned", &id).await;
-    anna.act(&id, "wait").await;
+    let (anna, _, mut sari, id) = parked(&relay, "anna", "support", "sari").await;
     anna.presence("offline").await;
     // Her agent offline, the returning customer waits for her (R8) for the grace.
     sari.write("c-2", "back again").await;

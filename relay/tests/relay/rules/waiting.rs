@@ -1,7 +1,7 @@
 //! Parking a conversation (R6), the customer coming back to it (R7) and going back to the same
 //! agent, or to anyone once the agent's grace is over (R8).
 
-use super::{MINUTE, SECOND, advance_until_timers_fired, routing_pass};
+use super::{MINUTE, SECOND, advance_until_timers_fired, parked, routing_pass};
 use crate::relay::support::TestRelay;
 use serde_json::{Value, json};
 use tetap_shared::frames::ClientFrame;
@@ -57,14 +57,8 @@ async fn r6_wait_in_live_mode_returns_the_conversation_to_the_queue() {
 #[tokio::test]
 async fn r7_a_returning_customer_notifies_the_agent_once_and_writing_picks_it_up() {
     let relay = TestRelay::start().await;
-    let cici = relay.agent("cici").await;
-    let mut events = cici.events().await;
-    cici.presence("online").await;
+    let (cici, mut events, sari, id) = parked(&relay, "cici", "support", "sari").await;
     let token = relay.token("sari");
-    let (mut sari, _) = relay.customer("support", &token).await;
-    let (id, _) = sari.write("c-1", "hello").await;
-    events.until("assigned", &id).await;
-    cici.act(&id, "wait").await;
     drop(sari);
 
     let (mut back, _) = relay.customer("support", &token).await;

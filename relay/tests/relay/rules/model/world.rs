@@ -7,13 +7,14 @@ use super::configuration::{AGENTS, CUSTOMERS, ISSUER, config_text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
-use tetap_relay::clock::{Clock, ManualClock};
+use tetap_relay::clock::ManualClock;
 use tetap_relay::config::Config;
 use tetap_relay::decide::{self, AgentAction, CustomerWrite, DecideError};
+use tetap_relay::routing;
 use tetap_relay::state::AppState;
 use tetap_relay::store::{CustomerIdentity, NewMessage};
 use tetap_shared::ConversationId;
-use tetap_shared::rules::{self, AgentSlot, Assignment, Event, Queued};
+use tetap_shared::rules::{Assignment, Event};
 
 /// One run of the model.
 pub struct World {
@@ -142,11 +143,11 @@ impl World {
                     Ok(())
                 }
             }
-            Step::Route => tetap_relay::routing::run_once(&state)
-                .await
-                .map_err(|e| e.to_string()),
+            Step::Route => routing::run_once(&state).await.map_err(|e| e.to_string()),
             Step::Plan => {
-                let plan = self.plan().await.map_err(|e| e.to_string())?;
+                let plan = routing::plan(&self.state)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 self.planned.extend(plan);
                 Ok(())
             }
@@ -210,38 +211,6 @@ impl World {
             .query_map([agent], |row| row.get(0))
             .expect("rows");
         ids.collect::<Result<_, _>>().expect("ids")
-    }
-
-    /// What a routing pass would plan now, from a read (as `routing::run_once` plans).
-    async fn plan(&self) -> Result<Vec<Assignment>, DecideError> {
-        let (state, now) = (&self.state, self.clock.now());
-        let queue: Vec<Queued> = state
-            .store
-            .queue()
-            .await?
-            .into_iter()
-            .map(|row| {
-                let workstream = state.config.workstream(&row.workstream);
-                Queued {
-                    keep_same_agent: decide::keep_same_agent(workstream, row.mode),
-                    workstream_open: workstream.is_some_and(|w| state.config.is_open(w, now)),
-                    conversation: row.id.0,
-                    workstream: row.workstream,
-                    affinity_agent: row.affinity_agent,
-                }
-            })
-            .collect();
-        let mut agents = Vec::new();
-        for agent in &state.config.agents {
-            agents.push(AgentSlot {
-                agent: agent.id.clone(),
-                online: state.store.presence(&agent.id).await? == "online",
-                capacity: agent.capacity,
-                load: state.store.agent_load(&agent.id).await?,
-                workstreams: agent.workstreams.clone(),
-            });
-        }
-        Ok(rules::route(&queue, &agents))
     }
 
     /// Fires every stored timer the clock has reached, as the timer task does.
