@@ -85,6 +85,7 @@ pub struct Strings {
     pub dismiss: &'static str,
     pub skip_to_conversation: &'static str,
     pub error_at_capacity: &'static str,
+    pub error_offline: &'static str,
     pub error_closed: &'static str,
     pub error_not_yours: &'static str,
     pub error_not_your_workstream: &'static str,
@@ -200,6 +201,7 @@ impl Strings {
     pub fn api_error(&self, code: &str, message: &str) -> String {
         match code {
             "at_capacity" => self.error_at_capacity.into(),
+            "agent_offline" => self.error_offline.into(),
             "conversation_closed" => self.error_closed.into(),
             "not_your_conversation" => self.error_not_yours.into(),
             "not_your_workstream" => self.error_not_your_workstream.into(),

@@ -57,6 +57,7 @@ pub(super) static EN: Strings = Strings {
     dismiss: "Dismiss",
     skip_to_conversation: "Skip to the conversation",
     error_at_capacity: "You are at full capacity: move a conversation to waiting or end one first.",
+    error_offline: "You are offline: go online to take conversations from the queue.",
     error_closed: "This conversation has already ended.",
     error_not_yours: "This conversation belongs to another agent.",
     error_not_your_workstream: "This conversation is not in your workstreams.",

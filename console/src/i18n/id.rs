@@ -57,6 +57,7 @@ pub(super) static ID: Strings = Strings {
     dismiss: "Tutup",
     skip_to_conversation: "Langsung ke percakapan",
     error_at_capacity: "Kapasitas Anda penuh: pindahkan percakapan ke menunggu atau akhiri salah satunya dulu.",
+    error_offline: "Anda sedang offline: aktifkan status online untuk mengambil percakapan dari antrean.",
     error_closed: "Percakapan ini sudah berakhir.",
     error_not_yours: "Percakapan ini milik agen lain.",
     error_not_your_workstream: "Percakapan ini tidak termasuk alur kerja Anda.",

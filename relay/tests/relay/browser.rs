@@ -81,6 +81,8 @@ async fn a_customer_on_another_origin_chats_with_an_agent_through_the_script_tag
     browser.find("li[data-status='sent']").await;
 
     let anna = relay.agent("anna").await;
+    // Only an online agent takes a conversation from the queue (R10).
+    anna.presence("online").await;
     let (_, list) = anna.get("/conversations").await;
     assert_eq!(list[0]["last_message"]["text"], "Hello from Chromium");
     let id = list[0]["id"].as_str().expect("conversation id").to_owned();

@@ -287,8 +287,16 @@ async fn customer_text_stays_text_wrong_passwords_are_slowed_and_axe_finds_nothi
         "no alert was opened"
     );
 
-    // Accept from the queue, ✖ to waiting, pick up again.
+    // Offline, she cannot take it from the queue (R10), and is told why; online, routing gives
+    // it to her. Then ✖ to waiting, and pick it up again.
     click(&agent, ".action-accept").await;
+    expect_text(
+        &agent,
+        ".pane-error",
+        "You are offline: go online to take conversations from the queue.",
+    )
+    .await;
+    click(&agent, "[role=switch][aria-checked=false]").await;
     expect_text(&agent, "[data-group=active] .row-name", attack).await;
     click(&agent, ".action-wait").await;
     expect_text(&agent, "[data-group=waiting] .row-name", attack).await;
