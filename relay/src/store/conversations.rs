@@ -209,26 +209,6 @@ impl Store {
         convert(rows)
     }
 
-    /// The customer's closed conversations in the workstream, oldest first, at most `limit`.
-    pub async fn closed_conversations(
-        &self,
-        identity: &CustomerIdentity,
-        limit: u32,
-    ) -> Result<Vec<ConversationId>, StoreError> {
-        let mut ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM conversations WHERE issuer = ? AND subject = ? AND workstream = ? \
-             AND state = 'closed' ORDER BY created_at DESC, rowid DESC LIMIT ?",
-        )
-        .bind(&identity.issuer)
-        .bind(&identity.subject)
-        .bind(&identity.workstream)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        ids.reverse();
-        Ok(ids.into_iter().map(ConversationId).collect())
-    }
-
     /// The queue: every `open` conversation, oldest first (R10 FIFO; creation order breaks ties
     /// between conversations queued in the same millisecond).
     pub async fn queue(&self) -> Result<Vec<ConversationRow>, StoreError> {

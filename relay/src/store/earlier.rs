@@ -17,8 +17,9 @@ const PAGE: &str = "SELECT c.id, c.mode FROM conversations AS c \
 
 impl Store {
     /// The customer's closed conversations older than `before` (the newest ones without it), at
-    /// most `limit`, oldest first, and whether older ones exist than those. A `before` that is not the customer's gives an empty page:
-    /// the row-value comparison with no row is NULL, which matches nothing.
+    /// most `limit`, oldest first, and whether older ones exist than those. A `before` that is
+    /// not the customer's gives an empty page: the row-value comparison with no row is NULL,
+    /// which matches nothing.
     pub async fn earlier_conversations(
         &self,
         identity: &CustomerIdentity,
