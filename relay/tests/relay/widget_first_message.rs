@@ -25,9 +25,9 @@ async fn stored(setup: &Setup) -> (String, Vec<String>) {
     (sub, texts)
 }
 
-/// Writes `text` and waits until the log shows it as sending; checks that the host page had
-/// not answered the widget's token request by then, so that the message was written with no
-/// identity known (the provider answers 3 s after it is asked).
+/// Writes `text` and waits until the log shows it as sending, with the host page's answer still
+/// held back (so the message was written with no identity known), then lets the provider answer
+/// (3 s after it was asked, or at once if that has passed).
 async fn write_before_the_token(browser: &Browser, text: &str) {
     browser.write(text).await;
     browser.find("li[data-status=sending] .tetap-text").await;
@@ -36,6 +36,7 @@ async fn write_before_the_token(browser: &Browser, text: &str) {
         json!([]),
         "the message must be written before the host page answers"
     );
+    browser.on_host_page("releaseToken()").await;
 }
 
 #[tokio::test]
@@ -43,7 +44,7 @@ async fn a_message_sent_before_a_slow_token_arrives_is_stored_once_under_the_tok
     let setup = Setup::start("").await;
     let browser = Browser::launch().await;
     browser
-        .open_widget(&setup.page_with_token("sari", "support", "slow"))
+        .open_widget(&setup.page_with_held_token("sari", "support", "slow"))
         .await;
     write_before_the_token(&browser, "Written before the token").await;
 
@@ -68,7 +69,7 @@ async fn a_message_sent_before_the_host_says_nobody_yet_goes_with_the_token_that
     let setup = Setup::start("").await;
     let browser = Browser::launch().await;
     browser
-        .open_widget(&setup.page_with_token("sari", "support", "null-first"))
+        .open_widget(&setup.page_with_held_token("sari", "support", "null-first"))
         .await;
     write_before_the_token(&browser, "Written before signing in").await;
 

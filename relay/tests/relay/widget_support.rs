@@ -20,8 +20,10 @@ use tokio::net::TcpListener;
 /// The shop page's own script: its token provider (the shop's server mints the token) and a
 /// record of every Content-Security-Policy violation on the page. `?token=slow` makes the
 /// provider answer 3 s after it is asked; `?token=null-first` makes its first answer, 3 s after
-/// it is asked, "nobody is signed in" (later calls answer the token). `tokenAnswers` records
-/// what it answered, for tests to check what the widget had when.
+/// it is asked, "nobody is signed in" (later calls answer the token). With `&hold=1` those
+/// answers also wait for `releaseToken()`, so a test decides what happens before them however
+/// slow the machine is. `tokenAnswers` records what it answered, for tests to check what the
+/// widget had when.
 const SHOP_JS: &str = r#"
 window.violations = [];
 document.addEventListener('securitypolicyviolation', function (e) {
@@ -29,8 +31,13 @@ document.addEventListener('securitypolicyviolation', function (e) {
 });
 window.tokenAnswers = [];
 var tokenCalls = 0;
+var release;
+var released = new Promise(function (resolve) { release = resolve; });
+window.releaseToken = function () { release(); };
 function after3s(value) {
-  return new Promise(function (resolve) { setTimeout(function () { resolve(value); }, 3000); });
+  var held = new URLSearchParams(location.search).get('hold') === '1' ? released : null;
+  var elapsed = new Promise(function (resolve) { setTimeout(resolve, 3000); });
+  return Promise.all([elapsed, held]).then(function () { return value; });
 }
 window.shop = {
   getToken: function () {
@@ -89,6 +96,11 @@ impl Setup {
     /// `SHOP_JS`).
     pub fn page_with_token(&self, sub: &str, workstream: &str, mode: &str) -> String {
         format!("{}&token={}", self.page(sub, workstream, ""), percent(mode))
+    }
+
+    /// [`Setup::page_with_token`] whose slow answers also wait for `releaseToken()` on the page.
+    pub fn page_with_held_token(&self, sub: &str, workstream: &str, mode: &str) -> String {
+        format!("{}&hold=1", self.page_with_token(sub, workstream, mode))
     }
 
     /// Restarts the relay on the same database (a new port) and points the proxy at it.
