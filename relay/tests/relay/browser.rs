@@ -81,11 +81,12 @@ async fn a_customer_on_another_origin_chats_with_an_agent_through_the_script_tag
     browser.find("li[data-status='sent']").await;
 
     let anna = relay.agent("anna").await;
-    // Only an online agent takes a conversation from the queue (R10).
-    anna.presence("online").await;
     let (_, list) = anna.get("/conversations").await;
     assert_eq!(list[0]["last_message"]["text"], "Hello from Chromium");
     let id = list[0]["id"].as_str().expect("conversation id").to_owned();
+    // Only an online agent takes a conversation from the queue (R10): routing or her answer,
+    // whichever commits first, gives it to her.
+    anna.presence("online").await;
     let (status, _) = anna.reply(&id, "a-1", "Hi Sari, Anna here.").await;
     assert_eq!(status, 201);
 
