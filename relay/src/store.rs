@@ -11,6 +11,7 @@ mod messages;
 mod presence;
 mod secrets;
 mod timers;
+mod worklist;
 mod writer;
 
 pub use conversations::{ConversationRow, CustomerIdentity, NewConversation, SavedState};
