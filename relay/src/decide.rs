@@ -16,7 +16,7 @@ mod customer_presence;
 mod transition;
 mod write;
 
-pub use assign::{agent_presence, assign};
+pub use assign::{agent_presence, assign, queued};
 pub use customer_presence::{
     customer_socket_closed, customer_socket_opened, retire_instance, sweep_presence,
 };

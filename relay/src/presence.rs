@@ -49,14 +49,11 @@ impl Instance {
 /// Renews the lease and sweeps at once and then every third of a lease, until the relay stops.
 pub async fn task(state: AppState) {
     loop {
-        match decide::sweep_presence(&state).await {
-            Ok(decisions) => {
-                for decision in &decisions {
-                    fanout::publish(&state, decision);
-                }
-            }
-            Err(error) => tracing::error!(%error, "presence sweep failed"),
-        }
+        publish(
+            &state,
+            decide::sweep_presence(&state).await,
+            "presence sweep failed",
+        );
         state.metrics.presence_swept();
         let every = jiff::SignedDuration::try_from(state.instance.renew_every())
             .unwrap_or(jiff::SignedDuration::from_secs(5));
@@ -70,12 +67,20 @@ pub async fn task(state: AppState) {
 
 /// Forgets this relay's sockets as it stops gracefully (the grace of its live chats starts now).
 pub async fn retire(state: &AppState) {
-    match decide::retire_instance(state).await {
-        Ok(decisions) => {
-            for decision in &decisions {
-                fanout::publish(state, decision);
-            }
-        }
-        Err(error) => tracing::error!(%error, "could not retire this relay's sockets"),
+    let retired = decide::retire_instance(state).await;
+    publish(state, retired, "could not retire this relay's sockets");
+}
+
+/// Publishes what a sweep or a retirement decided, or logs why it failed.
+fn publish(
+    state: &AppState,
+    decided: Result<Vec<decide::Decision>, decide::DecideError>,
+    failed: &str,
+) {
+    match decided {
+        Ok(decisions) => decisions
+            .iter()
+            .for_each(|decision| fanout::publish(state, decision)),
+        Err(error) => tracing::error!(%error, "{failed}"),
     }
 }

@@ -2,7 +2,7 @@
 //! read, asks `rules::route`, then hands each assignment to `decide::assign`, which checks it
 //! again against the rows at commit. Runs when woken, and when a closed workstream opens.
 
-use crate::decide::{self, DecideError, keep_same_agent};
+use crate::decide::{self, DecideError};
 use crate::fanout;
 use crate::state::AppState;
 use jiff::Timestamp;
@@ -27,16 +27,7 @@ pub async fn plan(state: &AppState) -> Result<Vec<Assignment>, DecideError> {
     let now = state.clock.now();
     let queue: Vec<Queued> = rows
         .iter()
-        .map(|row| {
-            let workstream = state.config.workstream(&row.workstream);
-            Queued {
-                conversation: row.id.0.clone(),
-                workstream: row.workstream.clone(),
-                affinity_agent: row.affinity_agent.clone(),
-                keep_same_agent: keep_same_agent(workstream, row.mode),
-                workstream_open: workstream.is_some_and(|w| state.config.is_open(w, now)),
-            }
-        })
+        .map(|row| decide::queued(&state.config, now, row))
         .collect();
     let mut agents = Vec::with_capacity(state.config.agents.len());
     for agent in &state.config.agents {
@@ -79,9 +70,8 @@ fn next_opening(state: &AppState, now: Timestamp) -> Option<Timestamp> {
         .iter()
         .filter_map(|w| state.config.hours_of(w))
         .filter(|hours| !hours.is_open(now))
+        // Closed now, so each opening is strictly later (`Hours::next_open`): no busy loop.
         .filter_map(|hours| hours.next_open(now))
-        // Never a time already reached: the task would wake at once, again and again.
-        .filter(|opens| *opens > now)
         .min()
 }
 

@@ -2,11 +2,12 @@
 //! commit (R8, R10): a routing plan made from an earlier read is checked again here, and going
 //! offline requeues whatever is the agent's at that commit.
 
-use super::write::{Context, commit};
+use super::write::commit;
 use super::{DecideError, Decision, decide_in};
-use crate::config::AgentConfig;
+use crate::config::{AgentConfig, Config};
 use crate::state::AppState;
 use crate::store::{ConversationRow, StoreTx};
+use jiff::Timestamp;
 use tetap_shared::rules::{self, AgentSlot, Event, Queued};
 use tetap_shared::{ConversationId, ConversationState};
 
@@ -27,7 +28,7 @@ pub async fn assign(
             return Ok(None);
         };
         if row.state != ConversationState::Open
-            || !rules::may_take(&queued(ctx, &row), &slot(tx, config)?)
+            || !rules::may_take(&queued(&ctx.config, ctx.now, &row), &slot(tx, config)?)
         {
             return Ok(None);
         }
@@ -36,15 +37,15 @@ pub async fn assign(
     .await
 }
 
-/// The queued conversation as routing sees it at `ctx.now`.
-pub(crate) fn queued(ctx: &Context, row: &ConversationRow) -> Queued {
-    let workstream = ctx.config.workstream(&row.workstream);
+/// The queued conversation as routing sees it at `now`: routing plans with this, and the
+/// assignment checks it again at commit.
+pub fn queued(config: &Config, now: Timestamp, row: &ConversationRow) -> Queued {
     Queued {
         conversation: row.id.0.clone(),
         workstream: row.workstream.clone(),
         affinity_agent: row.affinity_agent.clone(),
-        keep_same_agent: super::keep_same_agent(workstream, row.mode),
-        workstream_open: workstream.is_some_and(|w| ctx.config.is_open(w, ctx.now)),
+        keep_same_agent: super::keep_same_agent(config.workstream(&row.workstream), row.mode),
+        workstream_open: config.is_open_by_id(&row.workstream, now),
     }
 }
 

@@ -2,10 +2,10 @@
 //! reconnect grace; closing the last one on every running relay starts it; a sweep starts it for
 //! the customers of relays whose lease lapsed (stopped or killed).
 
-use super::write::commit;
+use super::write::{Context, commit};
 use super::{DecideError, Decision, decide_in};
 use crate::state::AppState;
-use crate::store::CustomerIdentity;
+use crate::store::{CustomerIdentity, StoreTx};
 use tetap_shared::rules::Event;
 
 /// A customer socket opened on this relay (after its hello): recorded, and R11's grace of their
@@ -61,11 +61,7 @@ pub async fn sweep_presence(state: &AppState) -> Result<Vec<Decision>, DecideErr
             }
         }
         tx.expire_instances(instance.id(), &now)?;
-        let mut decisions = Vec::new();
-        for row in tx.abandoned_live_conversations(instance.id(), &now)? {
-            decisions.extend(decide_in(ctx, tx, row, &Event::CustomerLeft)?);
-        }
-        Ok(decisions)
+        start_abandoned_graces(ctx, tx, instance.id())
     })
     .await
 }
@@ -76,13 +72,22 @@ pub async fn retire_instance(state: &AppState) -> Result<Vec<Decision>, DecideEr
     let instance = state.instance.clone();
     commit(state, move |ctx, tx| {
         tx.remove_instance(instance.id())?;
-        let now = ctx.at();
-        let mut decisions = Vec::new();
         // Its own id no longer names a row, so only other relays' sockets count.
-        for row in tx.abandoned_live_conversations(instance.id(), &now)? {
-            decisions.extend(decide_in(ctx, tx, row, &Event::CustomerLeft)?);
-        }
-        Ok(decisions)
+        start_abandoned_graces(ctx, tx, instance.id())
     })
     .await
+}
+
+/// Starts R11's grace for every live conversation whose customer has no socket on `instance` or
+/// on any relay whose lease runs.
+fn start_abandoned_graces(
+    ctx: &Context,
+    tx: &mut StoreTx<'_>,
+    instance: &str,
+) -> Result<Vec<Decision>, DecideError> {
+    let mut decisions = Vec::new();
+    for row in tx.abandoned_live_conversations(instance, &ctx.at())? {
+        decisions.extend(decide_in(ctx, tx, row, &Event::CustomerLeft)?);
+    }
+    Ok(decisions)
 }

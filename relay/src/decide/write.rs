@@ -50,7 +50,7 @@ impl Committed for Written {
 
 impl Committed for Vec<Decision> {
     fn messages(&self) -> &[Message] {
-        // Presence changes write only system messages; they need no latency figure.
+        // Presence changes store no message: nothing to count.
         &[]
     }
 }
