@@ -168,13 +168,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{condition} comes true: {e}"));
     }
 
-    /// Runs `script` on the host page (outside the widget frame), then goes back into the frame.
-    pub async fn on_host_page(&self, script: &str) {
+    /// Runs `script` on the host page (outside the widget frame), then goes back into the frame;
+    /// returns what the script returned.
+    pub async fn on_host_page(&self, script: &str) -> serde_json::Value {
         self.client
             .enter_parent_frame()
             .await
             .expect("leave the widget frame");
-        self.client
+        let value = self
+            .client
             .execute(script, vec![])
             .await
             .unwrap_or_else(|e| panic!("{script}: {e}"));
@@ -183,6 +185,7 @@ impl Browser {
             .enter_frame()
             .await
             .expect("enter the widget frame");
+        value
     }
 }
 

@@ -53,23 +53,28 @@ async fn advance_until_timers_fired(relay: &TestRelay, by: Duration) {
     }
 }
 
-/// A conversation `agent` (online, watching events) took from `sub` in `workstream` and parked
-/// with ✖ (R6): the agent, their event stream, the customer's socket and the conversation id.
-async fn parked(
-    relay: &TestRelay,
-    agent: &str,
-    workstream: &str,
-    sub: &str,
-) -> (AgentClient, AgentEvents, CustomerSocket, String) {
+/// What a rule test starts from: the agent, their event stream, the customer's socket and the
+/// conversation id.
+type Started = (AgentClient, AgentEvents, CustomerSocket, String);
+
+/// A conversation routing gave `agent` (online, watching events) when `sub` wrote in
+/// `workstream` (R10).
+async fn assigned(relay: &TestRelay, agent: &str, workstream: &str, sub: &str) -> Started {
     let client = relay.agent(agent).await;
     let mut events = client.events().await;
     client.presence("online").await;
     let (mut customer, _) = relay.customer(workstream, &relay.token(sub)).await;
     let (id, _) = customer.write("c-1", "hello").await;
     events.until("assigned", &id).await;
-    let (status, body) = client.act(&id, "wait").await;
-    assert_eq!(status, 200, "{body}");
     (client, events, customer, id)
+}
+
+/// A conversation [`assigned`] to `agent`, then parked with ✖ (R6).
+async fn parked(relay: &TestRelay, agent: &str, workstream: &str, sub: &str) -> Started {
+    let started = assigned(relay, agent, workstream, sub).await;
+    let (status, body) = started.0.act(&started.3, "wait").await;
+    assert_eq!(status, 200, "{body}");
+    started
 }
 
 fn texts_and_kinds(messages: &Value) -> Vec<(String, Option<String>)> {

@@ -243,19 +243,7 @@ pub async fn texts(browser: &Browser, css: &str) -> Vec<String> {
 /// Evaluates `expression` on the host page (outside the widget frame), then goes back into the
 /// frame.
 pub async fn eval_on_host(browser: &Browser, expression: &str) -> Value {
-    browser
-        .client
-        .enter_parent_frame()
-        .await
-        .expect("leave the widget frame");
-    let value = eval(browser, expression).await;
-    browser
-        .find("iframe")
-        .await
-        .enter_frame()
-        .await
-        .expect("enter the widget frame");
-    value
+    browser.on_host_page(&format!("return {expression};")).await
 }
 
 /// Evaluates `expression` in the current frame.

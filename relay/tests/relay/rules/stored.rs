@@ -2,7 +2,7 @@
 //! the customer's return (R7), every conversation timer (R8, R9, R11) and a live chat going on at
 //! closing time (R3).
 
-use super::{HOUR, MINUTE, parked};
+use super::{HOUR, MINUTE, assigned, parked};
 use crate::relay::support::TestRelay;
 use serde_json::Value;
 use std::time::Duration;
@@ -139,12 +139,7 @@ async fn r8_the_affinity_grace_fires_after_a_restart_and_not_before_its_time() {
 #[tokio::test]
 async fn r11_the_reconnect_grace_fires_after_a_restart_and_not_before_its_time() {
     let mut relay = TestRelay::start().await;
-    let budi = relay.agent("budi").await;
-    let mut events = budi.events().await;
-    budi.presence("online").await;
-    let (mut visitor, _) = relay.customer("sales", &relay.token("v1")).await;
-    let (id, _) = visitor.write("c-1", "hi").await;
-    events.until("assigned", &id).await;
+    let (_, _, visitor, id) = assigned(&relay, "budi", "sales", "v1").await;
     visitor.close().await;
     let due = later(relay.now(), 3 * MINUTE);
 

@@ -1,7 +1,7 @@
 //! Parking a conversation (R6), the customer coming back to it (R7) and going back to the same
 //! agent, or to anyone once the agent's grace is over (R8).
 
-use super::{MINUTE, SECOND, advance_until_timers_fired, parked, routing_pass};
+use super::{MINUTE, SECOND, advance_until_timers_fired, assigned, parked, routing_pass};
 use crate::relay::support::TestRelay;
 use serde_json::{Value, json};
 use tetap_shared::frames::ClientFrame;
@@ -35,12 +35,7 @@ async fn r6_wait_frees_capacity_for_the_next_conversation() {
 #[tokio::test]
 async fn r6_wait_in_live_mode_returns_the_conversation_to_the_queue() {
     let relay = TestRelay::start().await;
-    let budi = relay.agent("budi").await;
-    let mut events = budi.events().await;
-    budi.presence("online").await;
-    let (mut visitor, _) = relay.customer("sales", &relay.token("v1")).await;
-    let (id, _) = visitor.write("c-1", "hi").await;
-    events.until("assigned", &id).await;
+    let (budi, mut events, _visitor, id) = assigned(&relay, "budi", "sales", "v1").await;
     budi.presence("offline").await;
     let state = events.until("state", &id).await;
     assert_eq!(
