@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tetap_shared::Mode;
 use tetap_shared::rules::hours::Hours;
+// The serde `default = "…"` functions below name these.
+use defaults::*;
 
 /// The whole validated configuration.
 #[derive(Clone, Debug)]
@@ -342,60 +344,8 @@ impl Config {
     }
 }
 
-fn default_server() -> ServerConfig {
-    ServerConfig {
-        listen: default_listen(),
-        database_url: default_database_url(),
-        widget_dir: None,
-        console_dir: None,
-        max_sockets_per_ip: default_max_sockets_per_ip(),
-        message_burst: default_message_burst(),
-        messages_per_second: default_messages_per_second(),
-        agent_session_lifetime: default_session_lifetime(),
-        metrics_listen: None,
-        log_format: LogFormat::default(),
-        presence_lease: default_presence_lease(),
-    }
-}
-fn default_message_burst() -> u32 {
-    20
-}
-fn default_messages_per_second() -> u32 {
-    5
-}
-fn default_presence_lease() -> Duration {
-    Duration::from_secs(15)
-}
-
-fn default_max_sockets_per_ip() -> usize {
-    256
-}
-fn default_listen() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 8080))
-}
-fn default_database_url() -> String {
-    "sqlite://data/tetap.db".into()
-}
-fn default_session_lifetime() -> Duration {
-    Duration::from_secs(12 * 3600)
-}
-fn default_max_token_lifetime() -> Duration {
-    Duration::from_secs(24 * 3600)
-}
-fn default_leeway() -> Duration {
-    Duration::from_secs(30)
-}
-fn default_affinity_grace() -> Duration {
-    Duration::from_secs(600)
-}
-fn default_reconnect_grace() -> Duration {
-    Duration::from_secs(180)
-}
-fn default_capacity() -> u32 {
-    3
-}
-
 mod auth;
+mod defaults;
 mod durations;
 mod shared;
 mod validate;

@@ -2,6 +2,7 @@
 //! widget, the console and the relay exchange. Pure values only, so it compiles for wasm32 and native.
 
 pub mod api;
+mod error_code;
 pub mod frames;
 pub mod ids;
 pub mod locale;
