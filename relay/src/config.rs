@@ -28,8 +28,13 @@ pub struct Config {
 pub struct ServerConfig {
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// `sqlite://path` (one machine) or `postgres://user@host/db` (several relays may share
+    /// it). Never logged whole: its password is redacted.
     #[serde(default = "default_database_url")]
     pub database_url: String,
+    /// Readers' connections to PostgreSQL, per relay (the writer has one more of its own).
+    #[serde(default = "default_pool_size")]
+    pub pool_size: u32,
     /// The built widget (trunk output), served when the binary embeds none.
     #[serde(default)]
     pub widget_dir: Option<PathBuf>,

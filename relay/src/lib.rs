@@ -77,7 +77,14 @@ pub enum StartError {
 /// Builds the shared state: opens the store, loads keys and assets.
 pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
     let metrics = metrics::Metrics::new();
-    let store = store::Store::open_observed(&config.server.database_url, metrics.clone()).await?;
+    let store = store::Store::open_with(
+        &config.server.database_url,
+        store::StoreOptions {
+            pool_size: config.server.pool_size,
+            metrics: metrics.clone(),
+        },
+    )
+    .await?;
     let verifier = customer_token::CustomerVerifier::load(&config)?;
     let assets = assets::Assets::load(&config).map_err(StartError::Assets)?;
     let limits = limits::Limits::new(&config.server);

@@ -20,6 +20,7 @@ mod relay {
     pub mod pipelining;
     pub mod restarts;
     pub mod rules;
+    pub mod store_contract;
     pub mod support;
     pub mod visitors;
     pub mod widget_a11y;

@@ -8,6 +8,7 @@ pub(super) fn default_server() -> ServerConfig {
     ServerConfig {
         listen: default_listen(),
         database_url: default_database_url(),
+        pool_size: default_pool_size(),
         widget_dir: None,
         console_dir: None,
         max_sockets_per_ip: default_max_sockets_per_ip(),
@@ -34,6 +35,9 @@ pub(super) fn default_max_sockets_per_ip() -> usize {
 }
 pub(super) fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+pub(super) fn default_pool_size() -> u32 {
+    10
 }
 pub(super) fn default_database_url() -> String {
     "sqlite://data/tetap.db".into()

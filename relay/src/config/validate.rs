@@ -17,6 +17,16 @@ impl Config {
                     .to_owned(),
             );
         }
+        if !(1..=1000).contains(&self.server.pool_size) {
+            problems.push("server.pool_size: must be between 1 and 1000".to_owned());
+        }
+        if crate::store::EngineKind::of(&self.server.database_url).is_err() {
+            problems.push(
+                "server.database_url: must start with sqlite:// (one file) or postgres:// \
+                 (a PostgreSQL server)"
+                    .to_owned(),
+            );
+        }
         for (i, auth) in self.auth.iter().enumerate() {
             let key = format!("auth[{i}] (id \"{}\")", auth.id);
             if !seen.insert(("auth", auth.id.as_str())) {

@@ -1,17 +1,12 @@
-//! Group commit: one writer thread owns the only write connection. Each write is a closure that
-//! runs in its own savepoint inside the thread's open transaction; the transaction commits (one
-//! fsync) as soon as no other write is queued, so a lone write commits at once and every write
-//! queued meanwhile shares the next commit. A write's caller hears back only after the commit
-//! that made it durable.
-//!
-//! The closures run on the thread with direct SQLite calls (rusqlite): a write's five to ten
-//! statements cost microseconds there, where a round trip per statement to an async driver's
-//! worker thread cost two context switches each.
+//! Group commit, on any engine: one writer thread owns the relay's write connection. Each write
+//! is a closure that runs in its own savepoint inside the thread's open transaction; the
+//! transaction commits (one WAL flush) as soon as no other write is queued, so a lone write
+//! commits at once and every write queued meanwhile shares the next commit. A write that fails
+//! rolls back to its savepoint alone; its batch commits without it. A write's caller hears back
+//! only after the commit that made it durable.
 
-use super::StoreError;
-use rusqlite::Connection;
+use super::{StoreError, StoreTx, StoreWrites};
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -20,9 +15,19 @@ use tokio::sync::oneshot;
 /// Writes sharing one commit, at most: bounds the latency of the first under a flood.
 const MAX_BATCH: usize = 1024;
 
-/// The write connection inside one write's savepoint.
-pub struct StoreTx<'c> {
-    pub(super) conn: &'c Connection,
+/// An engine's write connection: the transaction and savepoint steps the batch takes, and the
+/// writes themselves ([`StoreWrites`]) inside them.
+pub(super) trait WriteConnection: StoreWrites {
+    /// Opens the batch's transaction.
+    fn begin(&mut self) -> Result<(), StoreError>;
+    /// Opens one write's savepoint.
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Keeps what the write did, in the batch.
+    fn release(&mut self) -> Result<(), StoreError>;
+    /// Undoes what the write did (and leaves its savepoint).
+    fn roll_back_write(&mut self);
+    /// Commits the batch; on failure rolls it back and says why.
+    fn commit(&mut self) -> Result<(), String>;
 }
 
 /// Tells a write's caller how its commit went.
@@ -58,21 +63,34 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// Opens the write connection on `path` and starts its thread.
-    pub(super) fn start(path: &Path, metrics: crate::metrics::Metrics) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
-        // WAL and FULL: a commit is on disk when it returns, and readers never block the writer.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    /// Starts the writer thread, which opens its connection with `connect` (on the thread, so
+    /// a connection bound to the thread's own runtime stays there), and returns once it is open.
+    pub(super) fn start<C, F>(
+        connect: F,
+        metrics: crate::metrics::Metrics,
+    ) -> Result<Self, StoreError>
+    where
+        C: WriteConnection,
+        F: FnOnce() -> Result<C, StoreError> + Send + 'static,
+    {
         let (commands, received) = mpsc::channel();
+        let (opened, open) = mpsc::sync_channel(1);
         let counts = Arc::new(Counts::default());
         let thread_counts = Arc::clone(&counts);
         std::thread::Builder::new()
             .name("tetap-writer".into())
-            .spawn(move || run(&conn, &received, &thread_counts, &metrics))
+            .spawn(move || match connect() {
+                Ok(mut conn) => {
+                    let _ = opened.send(Ok(()));
+                    run(&mut conn, &received, &thread_counts, &metrics);
+                }
+                Err(error) => {
+                    let _ = opened.send(Err(error));
+                }
+            })
             .map_err(|e| StoreError::Commit(format!("cannot start the writer: {e}")))?;
+        open.recv()
+            .map_err(|_| StoreError::Commit("the writer stopped while connecting".into()))??;
         Ok(Self { commands, counts })
     }
 
@@ -140,8 +158,8 @@ impl Writer {
 }
 
 /// The writer thread: one batch (one transaction) at a time, until every handle is gone.
-fn run(
-    conn: &Connection,
+fn run<C: WriteConnection>(
+    conn: &mut C,
     commands: &mpsc::Receiver<Command>,
     counts: &Counts,
     metrics: &crate::metrics::Metrics,
@@ -168,12 +186,6 @@ fn run(
     }
 }
 
-/// Runs a statement without parameters from the statement cache (parsed once, not per write).
-fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
-}
-
 /// The writes of one transaction.
 #[derive(Default)]
 struct Batch {
@@ -185,45 +197,40 @@ struct Batch {
 
 impl Batch {
     /// Runs one write in its savepoint; undoes it when it fails or panics.
-    fn run(&mut self, conn: &Connection, job: Job) {
+    fn run<C: WriteConnection>(&mut self, conn: &mut C, job: Job) {
         if let Err(error) = self.savepoint(conn) {
             job(Err(error));
             return;
         }
-        let mut tx = StoreTx { conn };
         // A panicking write is undone like a failed one; its caller hears "the writer stopped"
         // from the dropped channel, and the thread goes on serving everyone else.
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx))));
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let tx: &mut StoreTx<'_> = &mut *conn;
+            job(Ok(tx))
+        }));
         match outcome {
-            Ok(Some(deliver)) => match run_cached(conn, "RELEASE write") {
+            Ok(Some(deliver)) => match conn.release() {
                 Ok(()) => self.delivered.push(deliver),
-                Err(error) => deliver(Err(error.to_string())),
+                Err(error) => {
+                    conn.roll_back_write();
+                    deliver(Err(error.to_string()));
+                }
             },
-            Ok(None) | Err(_) => {
-                let _ = conn.execute_batch("ROLLBACK TO write; RELEASE write");
-            }
+            Ok(None) | Err(_) => conn.roll_back_write(),
         }
     }
 
-    fn savepoint(&mut self, conn: &Connection) -> Result<(), StoreError> {
+    fn savepoint<C: WriteConnection>(&mut self, conn: &mut C) -> Result<(), StoreError> {
         if !self.open {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
+            conn.begin()?;
             self.open = true;
         }
-        run_cached(conn, "SAVEPOINT write")?;
-        Ok(())
+        conn.savepoint()
     }
 
-    /// Commits (one fsync) and tells every write in the batch, then every flush.
-    fn commit(self, conn: &Connection) {
-        let outcome = if self.open {
-            conn.execute_batch("COMMIT").map_err(|error| {
-                let _ = conn.execute_batch("ROLLBACK");
-                error.to_string()
-            })
-        } else {
-            Ok(())
-        };
+    /// Commits (one WAL flush) and tells every write in the batch, then every flush.
+    fn commit<C: WriteConnection>(self, conn: &mut C) {
+        let outcome = if self.open { conn.commit() } else { Ok(()) };
         for deliver in self.delivered {
             deliver(outcome.clone());
         }

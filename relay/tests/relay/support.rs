@@ -1,8 +1,9 @@
-//! A real relay on 127.0.0.1:0 with a temporary SQLite file, a hand-moved clock, a signed-in
+//! A real relay on 127.0.0.1:0 with a temporary database (SQLite, or PostgreSQL: `database`), a hand-moved clock, a signed-in
 //! agent client and customer sockets.
 
 pub mod agent;
 mod customer;
+pub mod database;
 pub mod gate;
 
 pub use agent::AgentClient;
@@ -55,7 +56,7 @@ max_sockets_per_ip = 64
 # the rate limit test starts a relay with tighter settings.
 message_burst = {message_burst}
 messages_per_second = 5
-database_url = "sqlite://{db}"
+database_url = "{db}"
 widget_dir = "{widget}"
 console_dir = "{console}"
 
@@ -127,7 +128,7 @@ capacity = 2
 workstreams = ["support", "billing", "claims"]
 "#,
         message_burst = message_burst,
-        db = dir.join("tetap.db").display(),
+        db = database::store_url(dir),
         widget = widget_dist().display(),
         console = console_dist().display(),
         public_key = fixture("shop-rsa-public.pem").display(),

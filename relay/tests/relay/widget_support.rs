@@ -197,7 +197,7 @@ fn mint(clock: &ManualClock, sub: &str) -> Value {
 /// `total` messages, alternating agent and customer, in one transaction on the relay's own
 /// database: the fast path for the history test, not the product's way in.
 pub async fn seed(relay: &TestRelay, conversation: &str, total: u64) {
-    let url = format!("sqlite://{}", relay.dir.path().join("tetap.db").display());
+    let url = crate::relay::support::database::store_url(relay.dir.path());
     let store = Store::open(&url).await.expect("open the relay's database");
     let at = relay.now().to_string();
     let conversation = ConversationId::from(conversation);

@@ -34,7 +34,7 @@ impl RelayProcess {
             r#"
 [server]
 listen = "127.0.0.1:{port}"
-database_url = "sqlite://{db}"
+database_url = "{db}"
 message_burst = 100000
 {server}
 
@@ -63,7 +63,7 @@ name = "Anna"
 password_hash = "{hash}"
 workstreams = ["support", "sales"]
 "#,
-            db = dir.join("tetap.db").display(),
+            db = crate::relay::support::database::store_url(dir),
             key = fixture("shop-rsa-public.pem").display(),
         );
         std::fs::write(&config, text).expect("config");

@@ -1,67 +1,15 @@
 //! Messages: numbering and committing new ones, finding a resend by its client id, and reading
 //! pages by `seq` (keyset pagination, never OFFSET).
 
-use super::{CustomerIdentity, Store, StoreError, StoreTx, to_i64, to_u64};
+use super::super::rows::{MESSAGE_COLUMNS, RawMessage, stored_message};
+use super::super::to_i64;
+use super::{SqliteStore, SqliteWriter};
+use crate::store::{
+    CustomerIdentity, MessageAuthorRow, MessageWrites, NewMessage, Reader, StoreError,
+};
 use rusqlite::{OptionalExtension, params};
-use sqlx::FromRow;
-use tetap_shared::{AuthorKind, ConversationId, Message, MessageAuthor};
+use tetap_shared::{ConversationId, Message};
 
-/// A message to commit. `client_id` makes a resend return the stored message instead of a copy.
-#[derive(Clone, Debug)]
-pub struct NewMessage {
-    pub client_id: Option<String>,
-    pub text: String,
-    pub at: String,
-}
-
-/// Who writes.
-#[derive(Clone, Debug)]
-pub struct MessageAuthorRow {
-    pub kind: AuthorKind,
-    pub id: String,
-    pub name: Option<String>,
-}
-
-#[derive(FromRow)]
-struct RawMessage {
-    seq: i64,
-    id: String,
-    client_id: Option<String>,
-    author_kind: String,
-    author_id: String,
-    author_name: Option<String>,
-    system_kind: Option<String>,
-    text: String,
-    at: String,
-}
-
-/// The columns of a [`RawMessage`], in the order `from_row` reads them by index.
-macro_rules! message_columns {
-    ($prefix:literal) => {
-        concat!(
-            $prefix,
-            "seq, ",
-            $prefix,
-            "id, ",
-            $prefix,
-            "client_id, ",
-            $prefix,
-            "author_kind, ",
-            $prefix,
-            "author_id, ",
-            $prefix,
-            "author_name, ",
-            $prefix,
-            "system_kind, ",
-            $prefix,
-            "text, ",
-            $prefix,
-            "at"
-        )
-    };
-}
-
-const MESSAGE_COLUMNS: &str = message_columns!("");
 /// A customer's earlier message by client id, in any conversation of theirs in the workstream;
 /// the conversation id follows the message's columns.
 const CUSTOMER_MESSAGE_BY_CLIENT_ID: &str = concat!(
@@ -78,29 +26,7 @@ const MESSAGE_BY_CLIENT_ID: &str = concat!(
     " FROM messages WHERE client_id = ?1 AND conversation_id = ?2"
 );
 
-impl TryFrom<RawMessage> for Message {
-    type Error = StoreError;
-
-    fn try_from(raw: RawMessage) -> Result<Self, StoreError> {
-        let kind = AuthorKind::parse(&raw.author_kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("author kind {}", raw.author_kind)))?;
-        Ok(Message {
-            seq: to_u64(raw.seq, "seq")?,
-            id: raw.id,
-            client_id: raw.client_id,
-            author: MessageAuthor {
-                kind,
-                id: raw.author_id,
-                name: raw.author_name,
-            },
-            system_kind: raw.system_kind,
-            text: raw.text,
-            at: raw.at,
-        })
-    }
-}
-
-impl Store {
+impl SqliteStore {
     /// The newest `limit` messages below `before` (or the newest overall), ascending by `seq`, and
     /// whether older ones exist.
     pub async fn messages_before(
@@ -150,10 +76,10 @@ impl Store {
     }
 }
 
-impl StoreTx<'_> {
+impl MessageWrites for SqliteWriter {
     /// A message this customer already committed with `client_id`, in any of their conversations
     /// of the workstream (a resend may arrive after the conversation closed).
-    pub fn customer_message_by_client_id(
+    fn customer_message_by_client_id(
         &mut self,
         identity: &CustomerIdentity,
         client_id: &str,
@@ -168,7 +94,7 @@ impl StoreTx<'_> {
                     identity.subject,
                     identity.workstream
                 ],
-                |row| Ok((RawMessage::from_row(row)?, row.get::<_, String>(9)?)),
+                |row| Ok((raw_message(row)?, row.get::<_, String>(9)?)),
             )
             .optional()?;
         found
@@ -177,7 +103,7 @@ impl StoreTx<'_> {
     }
 
     /// The message with `client_id` in this conversation, if committed before.
-    pub fn message_by_client_id(
+    fn message_by_client_id(
         &mut self,
         conversation: &ConversationId,
         client_id: &str,
@@ -185,13 +111,13 @@ impl StoreTx<'_> {
         let raw = self
             .conn
             .prepare_cached(MESSAGE_BY_CLIENT_ID)?
-            .query_row(params![client_id, conversation.0], RawMessage::from_row)
+            .query_row(params![client_id, conversation.0], raw_message)
             .optional()?;
         raw.map(Message::try_from).transpose()
     }
 
     /// Appends a message with the conversation's next sequence number.
-    pub fn insert_message(
+    fn insert_message(
         &mut self,
         conversation: &ConversationId,
         author: &MessageAuthorRow,
@@ -223,23 +149,11 @@ impl StoreTx<'_> {
                 ],
                 |row| row.get(0),
             )?;
-        Ok(Message {
-            seq: to_u64(seq, "seq")?,
-            id,
-            client_id: new.client_id.clone(),
-            author: MessageAuthor {
-                kind: author.kind,
-                id: author.id.clone(),
-                name: author.name.clone(),
-            },
-            system_kind: system_kind.map(str::to_owned),
-            text: new.text.clone(),
-            at: new.at.clone(),
-        })
+        stored_message(seq, id, author, system_kind, new)
     }
 
     /// Marks everything up to `seq` (at most the last message) as read by `reader`.
-    pub fn mark_read(
+    fn mark_read(
         &mut self,
         conversation: &ConversationId,
         reader: Reader,
@@ -262,26 +176,18 @@ impl StoreTx<'_> {
     }
 }
 
-impl RawMessage {
-    /// The writer's row (rusqlite) as the readers' (sqlx) row type, decoded by column name.
-    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            seq: row.get(0)?,
-            id: row.get(1)?,
-            client_id: row.get(2)?,
-            author_kind: row.get(3)?,
-            author_id: row.get(4)?,
-            author_name: row.get(5)?,
-            system_kind: row.get(6)?,
-            text: row.get(7)?,
-            at: row.get(8)?,
-        })
-    }
-}
-
-/// Which side's read mark moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reader {
-    Customer,
-    Agent,
+/// The writer's row (rusqlite) as the readers' (sqlx) row type, by the index of
+/// [`MESSAGE_COLUMNS`].
+fn raw_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawMessage> {
+    Ok(RawMessage {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        client_id: row.get(2)?,
+        author_kind: row.get(3)?,
+        author_id: row.get(4)?,
+        author_name: row.get(5)?,
+        system_kind: row.get(6)?,
+        text: row.get(7)?,
+        at: row.get(8)?,
+    })
 }

@@ -1,23 +1,14 @@
 //! Conversation timers as rows with a due time (they survive a restart), and the queue waits that
 //! live wait-time notices average.
 
-use super::{Store, StoreError, StoreTx};
+use super::super::rows::due_timer;
+use super::{SqliteStore, SqliteWriter};
+use crate::store::{DueTimer, StoreError, TimerWrites};
 use rusqlite::params;
 use tetap_shared::ConversationId;
 use tetap_shared::rules::Timer;
 
-/// A timer that is due, or the next one to come due.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DueTimer {
-    pub conversation: ConversationId,
-    pub timer: Timer,
-    pub due_at: String,
-}
-
-/// How many recent waits a wait-time estimate averages.
-const RECENT_WAITS: i64 = 20;
-
-impl Store {
+impl SqliteStore {
     /// The timer that comes due first, if any.
     pub async fn next_timer(&self) -> Result<Option<DueTimer>, StoreError> {
         let row: Option<(String, String, String)> = sqlx::query_as(
@@ -25,16 +16,8 @@ impl Store {
         )
         .fetch_optional(&self.reader)
         .await?;
-        row.map(|(conversation, kind, due_at)| {
-            let timer = Timer::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("timer kind {kind}")))?;
-            Ok(DueTimer {
-                conversation: ConversationId(conversation),
-                timer,
-                due_at,
-            })
-        })
-        .transpose()
+        row.map(|(conversation, kind, due_at)| due_timer(conversation, &kind, due_at))
+            .transpose()
     }
 
     /// The most recent queue waits of a workstream, in seconds.
@@ -43,7 +26,7 @@ impl Store {
             "SELECT waited_seconds FROM waits WHERE workstream = ? ORDER BY at DESC LIMIT ?",
         )
         .bind(workstream)
-        .bind(RECENT_WAITS)
+        .bind(super::super::RECENT_WAITS)
         .fetch_all(&self.reader)
         .await?;
         Ok(waits
@@ -53,9 +36,9 @@ impl Store {
     }
 }
 
-impl StoreTx<'_> {
+impl TimerWrites for SqliteWriter {
     /// Starts (or restarts) a timer.
-    pub fn set_timer(
+    fn set_timer(
         &mut self,
         conversation: &ConversationId,
         timer: Timer,
@@ -71,7 +54,7 @@ impl StoreTx<'_> {
     }
 
     /// Stops a timer; stopping one that is not running is fine.
-    pub fn cancel_timer(
+    fn cancel_timer(
         &mut self,
         conversation: &ConversationId,
         timer: Timer,
@@ -83,7 +66,7 @@ impl StoreTx<'_> {
     }
 
     /// Removes the timer if it is due at `now`; true when it was (so it fires exactly once).
-    pub fn take_due_timer(
+    fn take_due_timer(
         &mut self,
         conversation: &ConversationId,
         timer: Timer,
@@ -99,7 +82,7 @@ impl StoreTx<'_> {
     }
 
     /// Records how long a conversation waited in the queue.
-    pub fn record_wait(
+    fn record_wait(
         &mut self,
         workstream: &str,
         waited_seconds: u64,

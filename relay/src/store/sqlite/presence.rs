@@ -2,14 +2,16 @@
 //! renews, and the customer sockets each holds open. "The customer's last socket is gone" is a
 //! question for these rows, so it stays true across restarts, crashes and several relays.
 
-use super::conversations::{COLUMNS, RawConversation, convert};
-use super::{ConversationRow, CustomerIdentity, StoreError, StoreTx};
+use super::super::rows::{CONVERSATION_COLUMNS, convert};
+use super::SqliteWriter;
+use super::conversations::raw_conversation;
+use crate::store::{ConversationRow, CustomerIdentity, PresenceWrites, StoreError};
 use rusqlite::params;
 
-impl StoreTx<'_> {
+impl PresenceWrites for SqliteWriter {
     /// Records `instance` as running until `lease_until` (new, or renewed); true when its row
     /// was still there (false: its lease had lapsed and its sockets were forgotten).
-    pub fn renew_instance(
+    fn renew_instance(
         &mut self,
         instance: &str,
         now: &str,
@@ -31,7 +33,7 @@ impl StoreTx<'_> {
 
     /// Forgets the instances whose lease lapsed before `now`, and with them their sockets;
     /// `instance` (the caller, alive by definition) is kept whatever its lease says.
-    pub fn expire_instances(&mut self, instance: &str, now: &str) -> Result<usize, StoreError> {
+    fn expire_instances(&mut self, instance: &str, now: &str) -> Result<usize, StoreError> {
         Ok(self
             .conn
             .prepare_cached("DELETE FROM relay_instances WHERE lease_until <= ?2 AND id <> ?1")?
@@ -39,7 +41,7 @@ impl StoreTx<'_> {
     }
 
     /// Forgets `instance` and its sockets (a relay stopping).
-    pub fn remove_instance(&mut self, instance: &str) -> Result<(), StoreError> {
+    fn remove_instance(&mut self, instance: &str) -> Result<(), StoreError> {
         self.conn
             .prepare_cached("DELETE FROM relay_instances WHERE id = ?1")?
             .execute([instance])?;
@@ -48,7 +50,7 @@ impl StoreTx<'_> {
 
     /// Counts one more socket of the customer on `instance`. Counting by steps rather than
     /// storing a total keeps the count right whatever order concurrent sockets' writes commit in.
-    pub fn add_customer_socket(
+    fn add_customer_socket(
         &mut self,
         identity: &CustomerIdentity,
         instance: &str,
@@ -69,7 +71,7 @@ impl StoreTx<'_> {
     }
 
     /// Counts one socket of the customer on `instance` less (its row goes with the last one).
-    pub fn remove_customer_socket(
+    fn remove_customer_socket(
         &mut self,
         identity: &CustomerIdentity,
         instance: &str,
@@ -100,7 +102,7 @@ impl StoreTx<'_> {
 
     /// Records that `instance` holds `sockets` sockets of the customer (after its lease lapsed
     /// and its rows were forgotten).
-    pub fn restore_customer_sockets(
+    fn restore_customer_sockets(
         &mut self,
         identity: &CustomerIdentity,
         instance: &str,
@@ -124,7 +126,7 @@ impl StoreTx<'_> {
 
     /// Whether the customer has a socket open on `instance` or on any instance whose lease
     /// runs past `now`.
-    pub fn customer_connected(
+    fn customer_connected(
         &mut self,
         identity: &CustomerIdentity,
         instance: &str,
@@ -153,13 +155,13 @@ impl StoreTx<'_> {
 
     /// Live conversations that are not closed, whose customer has no socket on any running
     /// instance and whose reconnect grace is not running (R11): those the grace must start for.
-    pub fn abandoned_live_conversations(
+    fn abandoned_live_conversations(
         &mut self,
         instance: &str,
         now: &str,
     ) -> Result<Vec<ConversationRow>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM conversations AS c \
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations AS c \
              WHERE c.state IN ('open', 'active', 'waiting') AND c.mode = 'live' \
              AND NOT EXISTS (SELECT 1 FROM timers AS t \
                  WHERE t.conversation_id = c.id AND t.kind = 'reconnect_grace') \
@@ -170,74 +172,8 @@ impl StoreTx<'_> {
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let raw = statement
-            .query_map(params![instance, now], RawConversation::from_row)?
+            .query_map(params![instance, now], raw_conversation)?
             .collect::<Result<Vec<_>, _>>()?;
         convert(raw)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{Store, StoreError};
-    use super::*;
-
-    fn sari() -> CustomerIdentity {
-        CustomerIdentity {
-            issuer: "iss".into(),
-            subject: "sari".into(),
-            workstream: "sales".into(),
-        }
-    }
-
-    const T0: &str = "2026-11-24T09:00:00.000Z";
-    const T1: &str = "2026-11-24T09:00:15.000Z";
-    const T2: &str = "2026-11-24T09:00:30.000Z";
-
-    #[tokio::test]
-    async fn r11_the_last_socket_counts_every_running_relay_and_no_lapsed_one() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("store");
-        let connected = |instance: &'static str, now: &'static str| {
-            let store = store.clone();
-            async move {
-                store
-                    .write(move |tx| tx.customer_connected(&sari(), instance, now))
-                    .await
-            }
-        };
-        store
-            .write(|tx| {
-                tx.renew_instance("a", T0, T1)?;
-                tx.renew_instance("b", T0, T1)?;
-                // Two tabs on relay a, one on b; one tab of a closes.
-                tx.add_customer_socket(&sari(), "a")?;
-                tx.add_customer_socket(&sari(), "a")?;
-                tx.add_customer_socket(&sari(), "b")?;
-                tx.remove_customer_socket(&sari(), "a")
-            })
-            .await
-            .expect("sockets");
-        assert!(connected("a", T0).await.expect("read"));
-        store
-            .write(|tx| tx.remove_customer_socket(&sari(), "a"))
-            .await
-            .expect("close");
-        assert!(connected("a", T0).await.expect("read"), "still on relay b");
-        // Relay b's lease lapsed: its socket counts no more, for a and in a sweep alike.
-        assert!(!connected("a", T2).await.expect("read"));
-        // A relay always counts its own sockets, whatever its lease says.
-        assert!(connected("b", T2).await.expect("read"));
-        let expired: Result<usize, StoreError> =
-            store.write(|tx| tx.expire_instances("a", T2)).await;
-        assert_eq!(
-            expired.expect("expire"),
-            1,
-            "b is gone, a (the sweeper) stays"
-        );
-        assert!(
-            !connected("b", T2).await.expect("read"),
-            "b's sockets went with it"
-        );
     }
 }

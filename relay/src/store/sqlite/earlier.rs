@@ -2,9 +2,11 @@
 //! newest first by creation, keyset-paged by `(created_at, rowid)` so a page never skips or
 //! repeats a conversation however many share a creation time.
 
-use super::{CustomerIdentity, Store, StoreError};
+use super::super::rows::parse_mode;
+use super::SqliteStore;
+use crate::store::{CustomerIdentity, StoreError};
+use tetap_shared::ConversationId;
 use tetap_shared::frames::EarlierConversation;
-use tetap_shared::{ConversationId, Mode};
 
 /// The newest page, or the page just older than `before`. `before` must be one of the
 /// identity's own conversations: the join on the identity makes anyone else's id match nothing.
@@ -15,7 +17,7 @@ const PAGE: &str = "SELECT c.id, c.mode FROM conversations AS c \
          WHERE b.id = ?4 AND b.issuer = ?1 AND b.subject = ?2 AND b.workstream = ?3)) \
      ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?5";
 
-impl Store {
+impl SqliteStore {
     /// The customer's closed conversations older than `before` (the newest ones without it), at
     /// most `limit`, oldest first, and whether older ones exist than those. A `before` that is
     /// not the customer's gives an empty page: the row-value comparison with no row is NULL,
@@ -40,14 +42,9 @@ impl Store {
             .into_iter()
             .take(limit as usize)
             .map(|(id, mode)| {
-                let mode = match mode.as_str() {
-                    "persistent" => Mode::Persistent,
-                    "live" => Mode::Live,
-                    other => return Err(StoreError::Corrupt(format!("mode {other}"))),
-                };
                 Ok(EarlierConversation {
                     id: ConversationId(id),
-                    mode,
+                    mode: parse_mode(&mode)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

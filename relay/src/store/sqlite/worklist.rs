@@ -1,10 +1,12 @@
 //! The lists agents work from: their work list, the queue in FIFO order with each
 //! conversation's place in it (R10), and the returns nobody picked up yet (R7).
 
-use super::conversations::{COLUMNS, RawConversation, convert};
-use super::{ConversationRow, Store, StoreError, to_u64};
+use super::super::rows::{CONVERSATION_COLUMNS, RawConversation, convert};
+use super::super::to_u64;
+use super::SqliteStore;
+use crate::store::{ConversationRow, StoreError};
 
-impl Store {
+impl SqliteStore {
     /// An agent's work list: their own `active` and `waiting` conversations and the `open` ones of
     /// their workstreams; or, with `closed`, the closed ones they had or that were in their workstreams.
     pub async fn agent_conversations(
@@ -16,13 +18,13 @@ impl Store {
         let placeholders = vec!["?"; workstreams.len().max(1)].join(", ");
         let sql = if closed {
             format!(
-                "SELECT {COLUMNS} FROM conversations WHERE state = 'closed' \
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE state = 'closed' \
                  AND (agent_id = ? OR workstream IN ({placeholders})) \
                  ORDER BY updated_at DESC LIMIT 200"
             )
         } else {
             format!(
-                "SELECT {COLUMNS} FROM conversations WHERE \
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE \
                  (state IN ('active', 'waiting') AND agent_id = ?) \
                  OR (state = 'open' AND workstream IN ({placeholders})) \
                  ORDER BY created_at"
@@ -43,7 +45,7 @@ impl Store {
     /// between conversations queued in the same millisecond).
     pub async fn queue(&self) -> Result<Vec<ConversationRow>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM conversations WHERE state = 'open' ORDER BY queued_at, rowid"
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE state = 'open' ORDER BY queued_at, rowid"
         );
         let rows: Vec<RawConversation> = sqlx::query_as(&sql).fetch_all(&self.reader).await?;
         convert(rows)
@@ -56,7 +58,7 @@ impl Store {
         agent_id: &str,
     ) -> Result<Vec<ConversationRow>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM conversations WHERE agent_id = ? AND state = 'waiting' \
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE agent_id = ? AND state = 'waiting' \
              AND returned_at IS NOT NULL ORDER BY returned_at"
         );
         let rows: Vec<RawConversation> = sqlx::query_as(&sql)
