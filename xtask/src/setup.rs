@@ -1,4 +1,5 @@
-//! `cargo xtask setup`: the offline WASM toolchain of `shared/TOOLCHAIN.md`. Each item is
+//! `cargo xtask setup`: the offline WASM toolchain of `shared/TOOLCHAIN.md`, Chromium and the
+//! PostgreSQL server the tests start throwaway clusters of. Each item is
 //! checked first and installed only when missing or at the wrong version, so a second run
 //! takes seconds.
 
@@ -27,6 +28,7 @@ pub fn run() -> Result<()> {
     wasm_opt()?;
     chromium()?;
     axe_core()?;
+    postgresql()?;
     Cmd::new("cargo", ["fetch"]).run()
 }
 
@@ -225,6 +227,41 @@ fn chromium() -> Result<()> {
     )?;
     if !matching() {
         bail!("{CHROMIUM} and {CHROMEDRIVER} are still missing or of different versions");
+    }
+    Ok(())
+}
+
+/// The PostgreSQL server programs (`initdb`, `pg_ctl`, `psql`, `pgbench`): the store's tests
+/// and the bench start a throwaway cluster with them.
+fn postgresql() -> Result<()> {
+    let installed = || {
+        std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|version| {
+                let bin = version.path().join("bin");
+                ["initdb", "pg_ctl", "psql", "pgbench"]
+                    .iter()
+                    .all(|program| bin.join(program).exists())
+            })
+    };
+    if installed() {
+        println!("==> postgresql: present");
+        return Ok(());
+    }
+    // Only the programs: Debian would otherwise create and start a system cluster, and the
+    // tests want none running.
+    let no_main_cluster = Path::new("/etc/postgresql-common/createcluster.conf");
+    let root = Cmd::new("id", ["-u"]).probe().as_deref() == Some("0");
+    if root && !no_main_cluster.exists() {
+        std::fs::create_dir_all("/etc/postgresql-common")
+            .and_then(|()| std::fs::write(no_main_cluster, "create_main_cluster = false\n"))
+            .context("writing /etc/postgresql-common/createcluster.conf")?;
+    }
+    apt_install(&["postgresql"], "PostgreSQL")?;
+    if !installed() {
+        bail!("PostgreSQL's programs are still missing from /usr/lib/postgresql/*/bin");
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `cargo xtask test`, what CI runs: setup, formatting, clippy for both targets, the widget and
-//! console builds (the relay's browser tests load them), then every test suite, native and wasm32. Fails
+//! console builds (the relay's browser tests load them), then every test suite, native (the
+//! relay's twice: on SQLite, then on PostgreSQL) and wasm32. Fails
 //! fast; ends with a summary per step and the plain line `N passed, M failed`.
 
 use std::time::{Duration, Instant};
@@ -89,6 +90,7 @@ fn steps() -> Vec<(&'static str, Step)> {
                 "tetap-console",
             ])),
         ),
+        ("test relay on postgresql", Step::Tests(relay_on_postgres())),
         (
             "test shared wasm32",
             Step::Tests(cargo(&["test", "-p", "tetap-shared", "--target", WASM])),
@@ -102,6 +104,27 @@ fn steps() -> Vec<(&'static str, Step)> {
             Step::Tests(cargo(&["test", "-p", "tetap-console", "--target", WASM])),
         ),
     ]
+}
+
+/// The relay's tests again, on PostgreSQL: the store's contract, the rules, restarts, faults and
+/// every other test that drives a relay (a throwaway cluster per test process, see
+/// `relay/tests/relay/support/database.rs`). The browser tests are left to the SQLite leg: they
+/// check the page, and the store under them is the one tested here.
+fn relay_on_postgres() -> Cmd {
+    let mut cmd = cargo(&[
+        "test",
+        "-p",
+        "tetap-relay",
+        "--test",
+        "relay",
+        "--",
+        "--skip",
+        "browser",
+        "--skip",
+        "widget_",
+    ]);
+    cmd.env("TETAP_TEST_STORE", "postgres");
+    cmd
 }
 
 /// Runs every step in order, stopping at the first failure.
