@@ -31,7 +31,7 @@ pub struct ServerConfig {
     /// `sqlite://path` (one machine) or `postgres://user@host/db` (several relays may share
     /// it). Never logged whole: its password is redacted.
     #[serde(default = "default_database_url")]
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Readers' connections to PostgreSQL, per relay (the writer has one more of its own).
     #[serde(default = "default_pool_size")]
     pub pool_size: u32,
@@ -306,7 +306,7 @@ impl Config {
             && !path.is_empty()
             && Path::new(path).is_relative()
         {
-            self.server.database_url = format!("sqlite://{}", base.join(path).display());
+            self.server.database_url = format!("sqlite://{}", base.join(path).display()).into();
         }
         if let Some(demo) = self.demo.as_mut() {
             anchor(&mut demo.private_key_file);
@@ -350,11 +350,13 @@ impl Config {
 }
 
 mod auth;
+mod database_url;
 mod defaults;
 mod durations;
 mod shared;
 mod validate;
 
+pub use database_url::DatabaseUrl;
 pub use durations::parse_duration;
 use durations::{duration_text, optional_duration_text};
 pub use shared::SharedWorkstream;

@@ -18,6 +18,7 @@ pub mod decide;
 pub mod demo;
 pub mod error;
 pub mod fanout;
+pub mod health;
 pub mod heartbeat;
 pub mod hub;
 pub mod limits;
@@ -166,7 +167,7 @@ pub fn app(state: AppState) -> Router {
         .route("/console/", get(console::page))
         .route("/console/{*path}", get(console::file))
         .route("/v1/openapi.json", get(openapi::document))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(health::check));
     let router = if state.config.server.metrics_listen.is_none() {
         router.route("/metrics", get(metrics::scrape))
     } else {

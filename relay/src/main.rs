@@ -22,8 +22,8 @@ struct Cli {
     /// Overrides `server.listen`.
     #[arg(long, env = "TETAP_LISTEN")]
     listen: Option<SocketAddr>,
-    /// Overrides `server.database_url`.
-    #[arg(long, env = "DATABASE_URL")]
+    /// Overrides `server.database_url`. Its value is never shown (it may hold a password).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -57,7 +57,7 @@ fn load(cli: &Cli) -> anyhow::Result<Config> {
         config.server.listen = listen;
     }
     if let Some(url) = &cli.database_url {
-        config.server.database_url.clone_from(url);
+        config.server.database_url = url.clone().into();
     }
     Ok(config)
 }

@@ -7,6 +7,7 @@ mod relay {
     pub mod console_browser;
     pub mod customer_socket;
     pub mod customer_tokens;
+    pub mod database_outage;
     pub mod earlier_conversations;
     pub mod faults;
     pub mod faults_network;

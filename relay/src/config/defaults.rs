@@ -39,8 +39,8 @@ pub(super) fn default_listen() -> SocketAddr {
 pub(super) fn default_pool_size() -> u32 {
     10
 }
-pub(super) fn default_database_url() -> String {
-    "sqlite://data/tetap.db".into()
+pub(super) fn default_database_url() -> super::DatabaseUrl {
+    "sqlite://data/tetap.db".to_owned().into()
 }
 pub(super) fn default_session_lifetime() -> Duration {
     Duration::from_secs(12 * 3600)

@@ -58,7 +58,7 @@ fn the_design_example_parses_with_paths_relative_to_the_file() {
         Some(Path::new("/etc/tetap/keys/shop.pem"))
     );
     assert_eq!(
-        config.server.database_url,
+        &*config.server.database_url,
         "sqlite:///etc/tetap/data/tetap.db"
     );
     let ws = config.workstream("support").expect("workstream");

@@ -174,7 +174,18 @@ impl TestRelay {
     }
 
     pub async fn start_with(origin: Option<&str>, extra_config: &str) -> Self {
-        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::start_in(tempfile::tempdir().expect("temp dir"), origin, extra_config).await
+    }
+
+    /// A relay on a PostgreSQL database of its own, whatever engine the other tests use.
+    pub async fn start_on_postgres() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        database::use_postgres(dir.path());
+        Self::start_in(dir, None, "").await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, origin: Option<&str>, extra_config: &str) -> Self {
+        let dir = Arc::new(dir);
         let password_hash =
             tetap_relay::agent_session::hash_password(ANNA_PASSWORD.as_bytes()).expect("hash");
         let extra_origin = origin.map(|o| format!(", \"{o}\"")).unwrap_or_default();

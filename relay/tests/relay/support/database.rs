@@ -25,17 +25,30 @@ pub fn on_postgres() -> bool {
 /// The database URL of the relay whose files live in `dir`: the same for every call with the
 /// same `dir`, so a restarted relay finds its data.
 pub fn store_url(dir: &Path) -> String {
-    if !on_postgres() {
+    if !on_postgres() && !databases().contains_key(dir) {
         return format!("sqlite://{}", dir.join("tetap.db").display());
     }
-    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
-    let databases = DATABASES.get_or_init(Mutex::default);
-    let mut databases = databases.lock().unwrap_or_else(|e| e.into_inner());
+    use_postgres(dir)
+}
+
+/// Makes the relay whose files live in `dir` run on a PostgreSQL database of its own, whatever
+/// `TETAP_TEST_STORE` says (tests of what only a database server does); returns its URL.
+pub fn use_postgres(dir: &Path) -> String {
+    let mut databases = databases();
     let next = databases.len();
     databases
         .entry(dir.to_owned())
         .or_insert_with(|| cluster().create_database(&format!("relay_{next}")))
         .clone()
+}
+
+/// The PostgreSQL database of each test directory that has one.
+fn databases() -> std::sync::MutexGuard<'static, HashMap<PathBuf, String>> {
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    DATABASES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 /// This process's cluster, started on first use.
