@@ -72,6 +72,21 @@ pub(super) struct PostgresWriter {
     runtime: tokio::runtime::Runtime,
     conn: PgConnection,
     connect: PgConnectOptions,
+    batch: BatchStep,
+}
+
+/// Where the batch's transaction stands. Transaction and savepoint commands go out together
+/// with the next one (`BEGIN; SAVEPOINT …`, `RELEASE …; SAVEPOINT …`), so a write costs one
+/// round trip for its savepoint, not two: each round trip is time the writer's batch holds its
+/// row locks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BatchStep {
+    /// No transaction yet: the first savepoint begins it.
+    NotBegun,
+    /// Inside the transaction, no savepoint open.
+    Open,
+    /// The last write succeeded; its savepoint is released with the next one's opening.
+    Released,
 }
 
 impl PostgresWriter {
@@ -85,6 +100,7 @@ impl PostgresWriter {
             runtime,
             conn,
             connect,
+            batch: BatchStep::NotBegun,
         })
     }
 
@@ -146,29 +162,42 @@ async fn connect_once(connect: &PgConnectOptions) -> Result<PgConnection, StoreE
 
 impl WriteConnection for PostgresWriter {
     fn begin(&mut self) -> Result<(), StoreError> {
-        if self.simple("BEGIN").is_ok() {
-            return Ok(());
-        }
-        // The server restarted or the connection broke while idle: connect again, once.
-        let fresh = self.runtime.block_on(connect_once(&self.connect))?;
-        let stale = std::mem::replace(&mut self.conn, fresh);
-        drop(self.runtime.block_on(stale.close()));
-        Ok(self.simple("BEGIN")?)
+        self.batch = BatchStep::NotBegun;
+        Ok(())
     }
 
     fn savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.simple("SAVEPOINT write")?)
+        match self.batch {
+            BatchStep::NotBegun => {
+                if self.simple("BEGIN; SAVEPOINT write").is_err() {
+                    // The server restarted or the connection broke while idle: nothing of this
+                    // batch was sent yet, so connect again, once, and begin there.
+                    let fresh = self.runtime.block_on(connect_once(&self.connect))?;
+                    let stale = std::mem::replace(&mut self.conn, fresh);
+                    drop(self.runtime.block_on(stale.close()));
+                    self.simple("BEGIN; SAVEPOINT write")?;
+                }
+            }
+            BatchStep::Open => self.simple("SAVEPOINT write")?,
+            BatchStep::Released => self.simple("RELEASE SAVEPOINT write; SAVEPOINT write")?,
+        }
+        self.batch = BatchStep::Open;
+        Ok(())
     }
 
     fn release(&mut self) -> Result<(), StoreError> {
-        Ok(self.simple("RELEASE SAVEPOINT write")?)
+        // Released with the next write's savepoint, or by the commit.
+        self.batch = BatchStep::Released;
+        Ok(())
     }
 
     fn roll_back_write(&mut self) {
         let _ = self.simple("ROLLBACK TO SAVEPOINT write; RELEASE SAVEPOINT write");
+        self.batch = BatchStep::Open;
     }
 
     fn commit(&mut self) -> Result<(), String> {
+        self.batch = BatchStep::NotBegun;
         self.simple("COMMIT").map_err(|error| {
             let _ = self.simple("ROLLBACK");
             error.to_string()
