@@ -19,7 +19,8 @@ pub const ISSUER: &str = "https://shop.test";
 const HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Yk1nXgdSjAh2Mb3mBvJWdfvKS1lGPa7n2KEKkn2dF3M";
 
-pub fn config_text(db: &std::path::Path) -> String {
+/// The configuration of a relay whose store is `database_url`.
+pub fn config_text(database_url: &str) -> String {
     let key = crate::relay::support::fixture("shop-rsa-public.pem");
     let agent = |id: &str, capacity: u32, workstreams: &str| {
         format!(
@@ -31,7 +32,7 @@ pub fn config_text(db: &std::path::Path) -> String {
         r#"
 [server]
 listen = "127.0.0.1:0"
-database_url = "sqlite://{db}"
+database_url = "{database_url}"
 
 [[auth]]
 id = "shop"
@@ -54,7 +55,6 @@ allowed_origins = ["https://shop.test"]
 {anna}
 {budi}
 {cici}"#,
-        db = db.display(),
         key = key.display(),
         anna = agent("anna", 2, r#""support", "sales""#),
         budi = agent("budi", 1, r#""sales", "support""#),

@@ -1,9 +1,11 @@
 //! The model's world: a relay's state (store, configuration, hand-moved clock) built in-process
-//! over a temporary SQLite file, with no server and no background tasks, so each step is exactly
-//! one call into `tetap_relay::decide` or `tetap_relay::routing` and nothing else moves.
+//! over a fresh database of the test's engine (a temporary SQLite file, or a PostgreSQL database
+//! of its own), with no server and no background tasks, so each step is exactly one call into
+//! `tetap_relay::decide` or `tetap_relay::routing` and nothing else moves.
 
 use super::Step;
 use super::configuration::{AGENTS, CUSTOMERS, ISSUER, config_text};
+use super::rows::Rows;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +22,8 @@ use tetap_shared::rules::{Assignment, Event};
 pub struct World {
     pub state: AppState,
     clock: ManualClock,
-    /// Read-only view of the store's file, for the invariants.
-    pub db: rusqlite::Connection,
+    /// Read-only view of the store's rows, for the invariants.
+    pub db: Rows,
     /// Customer sockets open, per customer (`CUSTOMERS` index).
     sockets: [u32; CUSTOMERS.len()],
     /// Assignments a routing plan made from an earlier read, not committed yet.
@@ -54,15 +56,14 @@ impl World {
             tempfile::tempdir()
         }
         .expect("temp dir");
-        let db = dir.path().join("model.db");
+        let url = crate::relay::support::database::store_url(dir.path());
         let config =
-            Config::parse(&config_text(&db), &dir.path().join("tetap.toml")).expect("config");
+            Config::parse(&config_text(&url), &dir.path().join("tetap.toml")).expect("config");
         let clock = ManualClock::new(crate::relay::support::START.parse().expect("start"));
         let state = tetap_relay::state(config, Arc::new(clock.clone()))
             .await
             .expect("relay state");
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
-        let db = rusqlite::Connection::open_with_flags(&db, flags).expect("read-only store");
+        let db = Rows::open(&url).await;
         Self {
             state,
             clock,
@@ -76,6 +77,7 @@ impl World {
     }
 
     pub async fn close(self) {
+        self.db.close().await;
         self.state.store.close().await;
     }
 
@@ -98,13 +100,20 @@ impl World {
     }
 
     /// Every conversation that is not closed, oldest first.
-    fn not_closed(&self) -> Vec<String> {
-        let mut statement = self
-            .db
-            .prepare("SELECT id FROM conversations WHERE state <> 'closed' ORDER BY rowid")
-            .expect("query");
-        let ids = statement.query_map([], |row| row.get(0)).expect("rows");
-        ids.collect::<Result<_, _>>().expect("ids")
+    async fn not_closed(&self) -> Vec<String> {
+        let sql = format!(
+            "SELECT id FROM conversations WHERE state <> 'closed' ORDER BY {}",
+            self.db.creation_order()
+        );
+        self.ids(&sql, &[]).await
+    }
+
+    /// The first column of each row, an id that is never NULL.
+    async fn ids(&self, sql: &str, params: &[&str]) -> Vec<String> {
+        let rows = self.db.query(sql, params).await;
+        rows.into_iter()
+            .map(|row| row.into_iter().next().flatten().expect("id"))
+            .collect()
     }
 
     /// Carries out one step through the relay's own decisions.
@@ -164,7 +173,7 @@ impl World {
                 action,
                 pick,
             } => {
-                let ids = self.not_closed();
+                let ids = self.not_closed().await;
                 if ids.is_empty() {
                     return Ok(());
                 }
@@ -186,7 +195,7 @@ impl World {
                 if online {
                     self.kept_while_offline.remove(agent);
                 } else {
-                    let theirs = self.theirs(agent);
+                    let theirs = self.theirs(agent).await;
                     self.kept_while_offline.insert(agent.to_owned(), theirs);
                 }
                 Ok(())
@@ -199,18 +208,10 @@ impl World {
     }
 
     /// The agent's `active` and `waiting` conversations, as stored.
-    pub fn theirs(&self, agent: &str) -> BTreeSet<String> {
-        let mut statement = self
-            .db
-            .prepare(
-                "SELECT id FROM conversations WHERE agent_id = ?1 \
-                 AND state IN ('active', 'waiting')",
-            )
-            .expect("query");
-        let ids = statement
-            .query_map([agent], |row| row.get(0))
-            .expect("rows");
-        ids.collect::<Result<_, _>>().expect("ids")
+    pub async fn theirs(&self, agent: &str) -> BTreeSet<String> {
+        let sql = "SELECT id FROM conversations WHERE agent_id = $1 \
+                   AND state IN ('active', 'waiting')";
+        self.ids(sql, &[agent]).await.into_iter().collect()
     }
 
     /// Fires every stored timer the clock has reached, as the timer task does.
