@@ -23,6 +23,7 @@ pub mod heartbeat;
 pub mod hub;
 pub mod limits;
 pub mod metrics;
+pub mod migrate_store;
 pub mod openapi;
 pub mod origin;
 pub mod presence;

@@ -1,4 +1,4 @@
-//! The `tetap-relay` command: serve, `check-config`, `hash-password`.
+//! The `tetap-relay` command: serve, `check-config`, `hash-password`, `migrate-store`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -35,6 +35,9 @@ enum Command {
     CheckConfig,
     /// Reads a password on standard input and prints its argon2id hash for `password_hash`.
     HashPassword,
+    /// Copies a SQLite store into an empty PostgreSQL database, then verifies the copy. Stop
+    /// every relay first; an interrupted move continues with `--resume`.
+    MigrateStore(tetap_relay::migrate_store::Options),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,8 +50,18 @@ fn main() -> anyhow::Result<()> {
             println!("{}: ok", cli.config.display());
             Ok(())
         }
+        Some(Command::MigrateStore(options)) => migrate_store(&options),
         None => serve(&cli),
     }
+}
+
+fn migrate_store(options: &tetap_relay::migrate_store::Options) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let summary = runtime.block_on(tetap_relay::migrate_store::run(options, |line| {
+        eprintln!("{line}");
+    }))?;
+    print!("{summary}");
+    Ok(())
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Config> {

@@ -18,6 +18,7 @@ mod relay {
     pub mod jwks_url;
     pub mod limits;
     pub mod metrics;
+    pub mod migrate_store;
     pub mod pipelining;
     pub mod restarts;
     pub mod rules;
