@@ -1,8 +1,10 @@
 //! `cargo xtask bench`: builds the widget and a release relay, then runs the load generator
 //! (`relay/examples/bench/`) against it and prints the table of figures, budgets and floors.
-//! `--quick` runs smaller loads (a minute instead of several). Then the fault tests run at bench
-//! scale (see [`crate::faults`]) and each fuzz target runs for a bounded time (see
-//! [`crate::fuzz`]).
+//! `--quick` runs smaller loads (a minute instead of several); `--postgres` adds the same figures
+//! on PostgreSQL against the floor of `pgbench` one-row inserts, on a throwaway cluster the load
+//! generator starts and removes (its `postgres.rs`; the flags are passed on to it). Then the fault
+//! tests run at bench scale (see [`crate::faults`]) and each fuzz target runs for a bounded time
+//! (see [`crate::fuzz`]).
 
 use anyhow::Result;
 

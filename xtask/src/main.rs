@@ -34,6 +34,7 @@ commands:
   dist          setup, build the widget and console, build target/release/tetap-relay with both embedded
   bench         build a release relay and run the load generator: the figures against the budgets
                 (`cargo xtask bench --quick` for smaller loads), then each fuzz target for 60s (15s)
+                (`--postgres` adds PostgreSQL's rows, on a throwaway cluster, against a pgbench floor)
   fuzz          run each cargo-fuzz target of fuzz/ with nightly (`--seconds N` each, default 60)
   build-widget  `trunk build --release` of the widget (target/widget-dist) and the agent console
                 (target/console-dist)";

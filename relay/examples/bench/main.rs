@@ -3,7 +3,9 @@
 //! (DESIGN.md §4) and, where it applies, a floor measured in the same run; writes it to
 //! `target/bench/report.md`. It fails only when it cannot run, never because a figure is slow.
 //!
-//! Arguments: `RELAY_BINARY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,latency,…]`.
+//! Arguments: `RELAY_BINARY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,latency,…]
+//! [--postgres]`. With `--postgres` the same report gets PostgreSQL's rows after SQLite's (see
+//! `postgres.rs`); `--only` picks among those too (`throughput`, `latency`, `history`).
 
 mod browser;
 mod client;
@@ -11,6 +13,7 @@ mod floors;
 mod history;
 mod latency;
 mod memory;
+mod postgres;
 mod relay_process;
 mod report;
 mod sizes;
@@ -28,6 +31,8 @@ struct Scale {
     throughput_each: usize,
     history_rows: usize,
     storm_clients: usize,
+    /// How long the `pgbench` floor of `--postgres` runs.
+    pgbench_seconds: u64,
 }
 
 impl Scale {
@@ -39,6 +44,7 @@ impl Scale {
         throughput_each: 100,
         history_rows: 1_000_000,
         storm_clients: 5_000,
+        pgbench_seconds: 15,
     };
     /// About a minute, for a quick look.
     const QUICK: Self = Self {
@@ -48,6 +54,7 @@ impl Scale {
         throughput_each: 40,
         history_rows: 100_000,
         storm_clients: 500,
+        pgbench_seconds: 5,
     };
 }
 
@@ -56,11 +63,12 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     anyhow::ensure!(
         args.len() >= 4,
-        "usage: bench RELAY_BINARY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,…]"
+        "usage: bench RELAY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,…] [--postgres]"
     );
     let relay_binary = PathBuf::from(&args[0]);
     let report_path = PathBuf::from(&args[3]);
     let quick = args.iter().any(|a| a == "--quick");
+    let on_postgres = args.iter().any(|a| a == "--postgres");
     let scale = if quick { Scale::QUICK } else { Scale::FULL };
     // `--only=idle,latency,…` runs just those parts (for investigating one figure).
     let only: Option<Vec<String>> = args
@@ -91,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
     let mut relay = Relay::start(
         &relay_binary,
         dir.path(),
+        &relay_process::sqlite_url(dir.path()),
         Pin::OwnCore,
         &host_origin,
         &widget_dist,
@@ -121,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
         let mut unpinned = Relay::start(
             &relay_binary,
             &unpinned_dir,
+            &relay_process::sqlite_url(&unpinned_dir),
             Pin::Anywhere,
             &host_origin,
             &widget_dist,
@@ -131,7 +141,22 @@ async fn main() -> anyhow::Result<()> {
         unpinned.stop().await;
     }
     if wanted("history") {
-        rows.push(history::history_latency(&relay_binary, dir.path(), scale.history_rows).await?);
+        let url = relay_process::sqlite_url(dir.path());
+        rows.push(
+            history::history_latency(&relay_binary, dir.path(), &url, scale.history_rows).await?,
+        );
+    }
+    if on_postgres {
+        let figures = postgres::rows(
+            &relay_binary,
+            dir.path(),
+            &host_origin,
+            &widget_dist,
+            &scale,
+            fsync.2,
+            wanted,
+        );
+        rows.extend(figures.await?);
     }
     let scale_name = if quick { "quick" } else { "full" };
     report::finish(&rows, &report_path, scale_name, &pinning)

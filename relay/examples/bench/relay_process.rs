@@ -1,5 +1,9 @@
 //! The relay under test: a release binary as a child process with its own config and store,
 //! pinned to its own core where the machine has two or more (the load generator takes another).
+//!
+//! A child inherits the CPU affinity of the thread that starts it, and this process is pinned to
+//! the load generator's core: what must run anywhere (the unpinned relay, PostgreSQL, `pgbench`)
+//! is started through [`anywhere`].
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -19,12 +23,19 @@ pub enum Pin {
 /// Agent anna's password in the bench's relay.
 pub const PASSWORD: &str = "bench-password";
 
+/// The machine's cores, counted once, before this process is pinned (after that it sees only
+/// its own core).
+fn core_count() -> usize {
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// The relay's core and the load generator's, when pinning is possible (`taskset`, ≥ 2 cores).
-/// Decided once, before this process is pinned (after that it sees only its own core).
+/// Decided once, before this process is pinned.
 fn cores() -> Option<(usize, usize)> {
     static CORES: std::sync::OnceLock<Option<(usize, usize)>> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = core_count();
         let taskset = std::process::Command::new("taskset")
             .arg("-V")
             .stdout(Stdio::null())
@@ -42,7 +53,7 @@ pub fn pinnable() -> bool {
 
 /// Pins every thread of this process (the load generator) to its core; says what was done.
 pub fn pinning() -> String {
-    let count = std::thread::available_parallelism().map_or(1, usize::from);
+    let count = core_count();
     let Some((relay, generator)) = cores() else {
         return "Not pinned (needs taskset and two cores).".into();
     };
@@ -64,15 +75,44 @@ pub fn pinning() -> String {
     }
 }
 
+/// `taskset`'s arguments that put a child where `pin` says; `None` when nothing is pinned.
+fn placement(pin: Pin) -> Option<[String; 2]> {
+    let (relay, _) = cores()?;
+    let cpus = match pin {
+        Pin::OwnCore => relay.to_string(),
+        Pin::Anywhere => format!("0-{}", core_count() - 1),
+    };
+    Some(["-c".into(), cpus])
+}
+
+/// `program` as a child free to run on every core, not only on the load generator's.
+pub fn anywhere(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    match placement(Pin::Anywhere) {
+        Some(args) => {
+            let mut taskset = std::process::Command::new("taskset");
+            taskset.args(args).arg(program);
+            taskset
+        }
+        None => std::process::Command::new(program),
+    }
+}
+
+/// The store URL of a relay whose SQLite file lives in `dir`.
+pub fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("tetap.db").display())
+}
+
 pub struct Relay {
     child: Child,
     pub port: u16,
 }
 
 impl Relay {
+    /// A relay with its config in `dir`, on the store at `database_url`.
     pub async fn start(
         binary: &Path,
         dir: &Path,
+        database_url: &str,
         pin: Pin,
         host_origin: &str,
         widget_dist: &Path,
@@ -90,7 +130,7 @@ impl Relay {
                 r#"
 [server]
 listen = "127.0.0.1:{port}"
-database_url = "sqlite://{db}"
+database_url = "{database_url}"
 widget_dir = "{widget}"
 message_burst = 1000000
 max_sockets_per_ip = 100000
@@ -114,7 +154,6 @@ password_hash = "{hash}"
 capacity = 1000000
 workstreams = ["support"]
 "#,
-                db = dir.join("tetap.db").display(),
                 widget = widget_dist.display(),
                 key = keys.join("shop-rsa-public.pem").display(),
             ),
@@ -128,10 +167,10 @@ workstreams = ["support"]
         port: u16,
         pin: Pin,
     ) -> anyhow::Result<Self> {
-        let mut command = match cores().filter(|_| pin == Pin::OwnCore) {
-            Some((core, _)) => {
+        let mut command = match placement(pin) {
+            Some(args) => {
                 let mut taskset = Command::new("taskset");
-                taskset.arg("-c").arg(core.to_string()).arg(binary);
+                taskset.args(args).arg(binary);
                 taskset
             }
             None => Command::new(binary),
@@ -146,13 +185,40 @@ workstreams = ["support"]
             .kill_on_drop(true)
             .spawn()?;
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut listening = false;
         while let Some(line) = lines.next_line().await? {
             if line.contains("tetap relay listening") {
+                listening = true;
                 break;
             }
         }
+        anyhow::ensure!(
+            listening,
+            "the relay ({}) stopped before it listened: {:?}",
+            config.display(),
+            child.wait().await?
+        );
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child, port })
+        let mut relay = Self { child, port };
+        relay.serving().await?;
+        Ok(relay)
+    }
+
+    /// Waits until the relay answers HTTP. It says it listens once its socket is bound, before
+    /// it opens (and migrates) its store; a relay stopped in between leaves an empty store.
+    async fn serving(&mut self) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        while reqwest::get(self.http("/healthz")).await.is_err() {
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!("the relay stopped before it served: {status}");
+            }
+            anyhow::ensure!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the relay listens but has not answered for a minute"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        Ok(())
     }
 
     pub async fn stop(&mut self) {

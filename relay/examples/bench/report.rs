@@ -21,6 +21,14 @@ pub fn row(metric: &str, value: String, budget: &str, floor: String) -> Row {
     }
 }
 
+impl Row {
+    /// The same figure with its metric named after `engine` (`PostgreSQL: …`).
+    pub fn on(mut self, engine: &str) -> Row {
+        self.metric = format!("{engine}: {}", self.metric);
+        self
+    }
+}
+
 /// p50, p99 and p99.9 of `samples` (which must not be empty).
 pub fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
     samples.sort();

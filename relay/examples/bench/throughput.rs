@@ -29,22 +29,37 @@ pub struct Grouped {
 impl Grouped {
     /// The table row, `how` saying where the relay ran.
     pub fn row(&self, how: &str) -> Row {
-        row(
-            &format!(
-                "durable messages/s, group commit ({} customers, {how})",
-                self.clients
-            ),
-            format!(
-                "{:.0} (median of {RUNS}; {:.0}–{:.0})",
-                self.per_second[RUNS / 2],
-                self.per_second[0],
-                self.per_second[RUNS - 1]
-            ),
-            "≥ 20,000",
-            format!(
-                "{:.1} writes per commit ({:.0} commits in all)",
-                self.writes_per_commit, self.commits
-            ),
+        row(&self.metric(how), self.value(), "≥ 20,000", self.batching())
+    }
+
+    /// What the row measures, `how` saying where the relay ran.
+    pub fn metric(&self, how: &str) -> String {
+        format!(
+            "durable messages/s, group commit ({} customers, {how})",
+            self.clients
+        )
+    }
+
+    /// The figure: the median run's messages per second.
+    pub fn median(&self) -> f64 {
+        self.per_second[RUNS / 2]
+    }
+
+    /// The median with the spread of the runs.
+    pub fn value(&self) -> String {
+        format!(
+            "{:.0} (median of {RUNS}; {:.0}–{:.0})",
+            self.median(),
+            self.per_second[0],
+            self.per_second[RUNS - 1]
+        )
+    }
+
+    /// How well the writes shared commits.
+    pub fn batching(&self) -> String {
+        format!(
+            "{:.1} writes per commit ({:.0} commits in all)",
+            self.writes_per_commit, self.commits
         )
     }
 }
