@@ -161,6 +161,10 @@ async fn connect_once(connect: &PgConnectOptions) -> Result<PgConnection, StoreE
 }
 
 impl WriteConnection for PostgresWriter {
+    /// Each write is a subtransaction; beyond 64 in one transaction PostgreSQL's per-backend
+    /// cache overflows and every other session's snapshot checks slow down.
+    const MAX_BATCH: usize = 64;
+
     fn begin(&mut self) -> Result<(), StoreError> {
         self.batch = BatchStep::NotBegun;
         Ok(())

@@ -111,6 +111,8 @@ impl SqliteWriter {
 }
 
 impl WriteConnection for SqliteWriter {
+    const MAX_BATCH: usize = 1024;
+
     fn begin(&mut self) -> Result<(), StoreError> {
         Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?)
     }

@@ -12,12 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
-/// Writes sharing one commit, at most: bounds the latency of the first under a flood.
-const MAX_BATCH: usize = 1024;
-
 /// An engine's write connection: the transaction and savepoint steps the batch takes, and the
 /// writes themselves ([`StoreWrites`]) inside them.
 pub(super) trait WriteConnection: StoreWrites {
+    /// Writes sharing one commit, at most: bounds the latency of the first under a flood.
+    const MAX_BATCH: usize;
     /// Opens the batch's transaction.
     fn begin(&mut self) -> Result<(), StoreError>;
     /// Opens one write's savepoint.
@@ -172,7 +171,7 @@ fn run<C: WriteConnection>(
                 Command::Write(job) => batch.run(conn, job),
                 Command::Flush(done) => batch.flushes.push(done),
             }
-            if batch.delivered.len() < MAX_BATCH {
+            if batch.delivered.len() < C::MAX_BATCH {
                 next = commands.try_recv().ok();
             }
         }
