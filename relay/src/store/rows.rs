@@ -3,6 +3,7 @@
 
 use super::{StoreError, to_u64};
 use sqlx::FromRow;
+use tetap_shared::frames::EarlierConversation;
 use tetap_shared::rules::Timer;
 use tetap_shared::{AuthorKind, ConversationId, ConversationState, Message, MessageAuthor, Mode};
 
@@ -261,6 +262,43 @@ pub(super) fn stored_message(
         text: new.text.clone(),
         at: new.at.clone(),
     })
+}
+
+/// A page of messages read newest first, one more than `limit` (which says whether older ones
+/// exist): the newest `limit`, ascending, and whether there are more.
+pub(super) fn message_page(
+    rows: Vec<RawMessage>,
+    limit: u32,
+) -> Result<(Vec<Message>, bool), StoreError> {
+    let more_before = rows.len() > limit as usize;
+    let mut messages = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Message::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    messages.reverse();
+    Ok((messages, more_before))
+}
+
+/// A page of earlier conversations read newest first as `(id, mode)`, one more than `limit`: the
+/// newest `limit`, oldest first, and whether there are more.
+pub(super) fn earlier_page(
+    rows: Vec<(String, String)>,
+    limit: u32,
+) -> Result<(Vec<EarlierConversation>, bool), StoreError> {
+    let more = rows.len() > limit as usize;
+    let mut conversations = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(id, mode)| {
+            Ok(EarlierConversation {
+                id: ConversationId(id),
+                mode: parse_mode(&mode)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    conversations.reverse();
+    Ok((conversations, more))
 }
 
 /// A stored timer row as a [`DueTimer`].

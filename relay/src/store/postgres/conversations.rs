@@ -2,7 +2,7 @@
 //! lists agents work from, and saving what the rules decided. A write that reads a conversation
 //! locks its row (`FOR UPDATE`) until it commits.
 
-use super::super::rows::{CONVERSATION_COLUMNS, RawConversation, convert, parse_mode};
+use super::super::rows::{CONVERSATION_COLUMNS, RawConversation, convert, earlier_page};
 use super::super::to_u64;
 use super::{PostgresStore, PostgresWriter, capacity_refusal};
 use crate::store::{
@@ -157,19 +157,7 @@ impl PostgresStore {
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.reader)
             .await?;
-        let more = rows.len() > limit as usize;
-        let mut conversations = rows
-            .into_iter()
-            .take(limit as usize)
-            .map(|(id, mode)| {
-                Ok(EarlierConversation {
-                    id: ConversationId(id),
-                    mode: parse_mode(&mode)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        conversations.reverse();
-        Ok((conversations, more))
+        earlier_page(rows, limit)
     }
 }
 

@@ -2,7 +2,7 @@
 //! newest first by creation, keyset-paged by `(created_at, rowid)` so a page never skips or
 //! repeats a conversation however many share a creation time.
 
-use super::super::rows::parse_mode;
+use super::super::rows::earlier_page;
 use super::SqliteStore;
 use crate::store::{CustomerIdentity, StoreError};
 use tetap_shared::ConversationId;
@@ -37,18 +37,6 @@ impl SqliteStore {
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.reader)
             .await?;
-        let more = rows.len() > limit as usize;
-        let mut conversations = rows
-            .into_iter()
-            .take(limit as usize)
-            .map(|(id, mode)| {
-                Ok(EarlierConversation {
-                    id: ConversationId(id),
-                    mode: parse_mode(&mode)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        conversations.reverse();
-        Ok((conversations, more))
+        earlier_page(rows, limit)
     }
 }

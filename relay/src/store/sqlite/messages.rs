@@ -1,7 +1,7 @@
 //! Messages: numbering and committing new ones, finding a resend by its client id, and reading
 //! pages by `seq` (keyset pagination, never OFFSET).
 
-use super::super::rows::{MESSAGE_COLUMNS, RawMessage, stored_message};
+use super::super::rows::{MESSAGE_COLUMNS, RawMessage, message_page, stored_message};
 use super::super::to_i64;
 use super::{SqliteStore, SqliteWriter};
 use crate::store::{
@@ -45,14 +45,7 @@ impl SqliteStore {
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.reader)
             .await?;
-        let more_before = rows.len() > limit as usize;
-        let mut messages = rows
-            .into_iter()
-            .take(limit as usize)
-            .map(Message::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        messages.reverse();
-        Ok((messages, more_before))
+        message_page(rows, limit)
     }
 
     /// Up to `limit` messages after `after`, ascending: what a reconnecting client missed.
