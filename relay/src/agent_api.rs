@@ -248,7 +248,7 @@ pub async fn typing(
             name: agent.agent.name.clone(),
         },
     };
-    state.hub.publish_customer(&row.identity, frame);
+    crate::fanout::to_customer(&state, &row, frame);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -278,7 +278,7 @@ pub async fn read(
             conversation: row.id.clone(),
             seq,
         };
-        state.hub.publish_customer(&row.identity, frame);
+        crate::fanout::to_customer(&state, &row, frame);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,8 +9,13 @@ use std::collections::BTreeSet;
 use tetap_shared::rules::AgentNotice;
 use tetap_shared::{AgentEvent, ConversationState, ServerFrame};
 
-/// Publishes a committed decision.
+/// Publishes a committed decision to this relay's sockets and tells the other relays.
 pub fn publish(state: &AppState, decision: &Decision) {
+    state.peers.committed(state, decision);
+}
+
+/// Publishes a decision to this relay's sockets only.
+pub(crate) fn publish_here(state: &AppState, decision: &Decision) {
     let (before, after) = (&decision.before, &decision.after);
     let changed =
         decision.started || before.state != after.state || before.agent_id != after.agent_id;
@@ -67,9 +72,31 @@ pub fn publish(state: &AppState, decision: &Decision) {
     }
 }
 
-/// Sends an event about `row` to the agents who see it now: its agent, or, while it is queued,
-/// every agent of its workstream.
+/// Sends the customer's typing or read receipt about `row` to the agents who see it now, on
+/// every relay.
 pub fn to_agents(state: &AppState, row: &ConversationRow, event: AgentEvent) {
+    match &event {
+        AgentEvent::Typing { .. } => state.peers.customer_typing(&row.id),
+        AgentEvent::Read { seq, .. } => state.peers.customer_read(&row.id, *seq),
+        _ => {}
+    }
+    to_agents_here(state, row, event);
+}
+
+/// Sends the agent's typing or read receipt about `row` to the customer's sockets on every
+/// relay.
+pub fn to_customer(state: &AppState, row: &ConversationRow, frame: ServerFrame) {
+    match &frame {
+        ServerFrame::Typing { agent, .. } => state.peers.agent_typing(&row.id, agent),
+        ServerFrame::Read { seq, .. } => state.peers.agent_read(&row.id, *seq),
+        _ => {}
+    }
+    state.hub.publish_customer(&row.identity, frame);
+}
+
+/// Sends an event about `row` to the agents on this relay who see it now: its agent, or, while
+/// it is queued, every agent of its workstream.
+pub(crate) fn to_agents_here(state: &AppState, row: &ConversationRow, event: AgentEvent) {
     let agents: Vec<&str> = match (&row.agent_id, row.state) {
         (_, ConversationState::Open) => workstream_agents(state, &row.workstream).collect(),
         (Some(agent), _) => vec![agent.as_str()],

@@ -126,6 +126,20 @@ impl Hub {
         self.agents.publish(&agent.to_owned(), event);
     }
 
+    /// How many event streams the agent has open on this relay.
+    pub fn agent_streams(&self, agent: &str) -> usize {
+        self.agents.subscribers(&agent.to_owned())
+    }
+
+    /// Every agent with an event stream open on this relay.
+    pub fn agents_listening(&self) -> Vec<String> {
+        self.agents
+            .counts()
+            .into_iter()
+            .map(|(agent, _)| agent)
+            .collect()
+    }
+
     /// Forgets an agent's channel when their last stream is gone.
     pub fn release_agent(&self, agent: &str) {
         self.agents.release(&agent.to_owned());

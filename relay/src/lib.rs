@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod migrate_store;
 pub mod openapi;
 pub mod origin;
+pub mod peers;
 pub mod presence;
 pub mod routing;
 pub mod secret;
@@ -97,6 +98,8 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
         .map(|agent| (agent.id.clone(), agent.capacity))
         .collect();
     store.record_capacities(capacities).await?;
+    let instance = presence::Instance::new(config_lease);
+    let peers = peers::Peers::new(instance.id(), store.is_shared());
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -112,21 +115,25 @@ pub async fn state(config: Config, clock: SharedClock) -> Result<AppState, Start
         limits,
         routing_lock: Arc::default(),
         metrics,
-        instance: presence::Instance::new(config_lease),
+        instance,
+        peers,
         hooks: state::Hooks::default(),
     })
 }
 
-/// The relay's background tasks (routing, timers); they stop when this is dropped.
+/// The relay's background tasks (routing, timers, presence, the other relays); they stop when
+/// this is dropped.
 pub struct Background(Vec<tokio::task::JoinHandle<()>>);
 
 impl Background {
-    /// Starts routing and the timers on `state`.
+    /// Starts routing, the timers, the presence lease and listening to the other relays.
     pub fn start(state: &AppState) -> Self {
         Self(vec![
             tokio::spawn(routing::task(state.clone())),
             tokio::spawn(timers::task(state.clone())),
             tokio::spawn(presence::task(state.clone())),
+            tokio::spawn(peers::send_task(state.clone())),
+            tokio::spawn(peers::listen_task(state.clone())),
         ])
     }
 }

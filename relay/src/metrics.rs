@@ -43,6 +43,8 @@ struct Inner {
     refusals: IntCounterVec,
     presence_sweeps: IntCounter,
     routing_passes: IntCounter,
+    relay_notes: IntCounter,
+    relay_catch_ups: IntCounter,
 }
 
 impl Default for Metrics {
@@ -140,6 +142,21 @@ impl Metrics {
                     "Routing passes completed (R10).",
                 ),
             ),
+            relay_notes: register(
+                &registry,
+                IntCounter::new(
+                    "tetap_relay_notes_received_total",
+                    "Notes from the other relays of the database, each about one commit.",
+                ),
+            ),
+            relay_catch_ups: register(
+                &registry,
+                IntCounter::new(
+                    "tetap_relay_catch_ups_total",
+                    "Reads of the tables for what the other relays' notes may have missed: after \
+                     each (re)connection of the listener, and on the safety poll.",
+                ),
+            ),
             registry,
         }))
     }
@@ -152,6 +169,18 @@ impl Metrics {
     /// Counts one presence sweep.
     pub fn presence_swept(&self) {
         self.0.presence_sweeps.inc();
+    }
+
+    /// Counts notes heard from the other relays.
+    pub fn relay_notes_received(&self, count: usize) {
+        self.0
+            .relay_notes
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+
+    /// Counts one catch-up with the other relays.
+    pub fn relays_caught_up(&self) {
+        self.0.relay_catch_ups.inc();
     }
 
     /// Counts one routing pass.

@@ -35,6 +35,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// This relay as one running instance: the lease on its customers' sockets (R11).
     pub instance: crate::presence::Instance,
+    /// The other relays on the same database: told of this relay's commits, heard from.
+    pub peers: crate::peers::Peers,
     /// Points where tests hold the relay still to drive a race deterministically.
     pub hooks: Hooks,
 }

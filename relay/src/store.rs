@@ -8,6 +8,7 @@
 mod rows;
 mod interface;
 mod postgres;
+mod shared;
 mod sqlite;
 mod writer;
 
@@ -19,6 +20,7 @@ pub use rows::{
     ConversationRow, CustomerIdentity, DueTimer, MessageAuthorRow, NewConversation, NewMessage,
     Reader, SavedState,
 };
+pub use shared::Listener;
 
 use postgres::PostgresStore;
 use sqlite::SqliteStore;

@@ -9,14 +9,110 @@ use std::time::{Duration, Instant};
 use tetap_shared::frames::{ClientFrame, ServerFrame};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-/// Customer → agent at 1,000 msg/s: from the customer's send to the agent's `message` event.
+/// How long the last probes may take to arrive before they count as never delivered.
+const STRAGGLERS: Duration = Duration::from_secs(10);
+
+/// What one run of probes measured.
+pub struct Delivery {
+    /// Message probes sent.
+    sent: usize,
+    /// Send to the agent's `message` event, of each probe that arrived.
+    latencies: Vec<Duration>,
+    /// Typing probes sent.
+    typing_sent: usize,
+    /// Send to the agent's `typing` event, likewise.
+    typing: Vec<Duration>,
+}
+
+impl Delivery {
+    /// `p50 / p99 / p99.9 ms`, and how many never arrived if any did not.
+    pub fn value(&self) -> String {
+        let mut text = if self.latencies.is_empty() {
+            "none arrived".to_owned()
+        } else {
+            let (p50, p99, p999) = percentiles(self.latencies.clone());
+            format!("{} / {} / {} ms", ms(p50), ms(p99), ms(p999))
+        };
+        let lost = self.sent - self.latencies.len();
+        if lost > 0 {
+            text.push_str(&format!(
+                "; {lost} of {} never arrived (within {} s)",
+                self.sent,
+                STRAGGLERS.as_secs()
+            ));
+        }
+        text
+    }
+
+    /// p50 / p99 of the message probes, for a floor column.
+    pub fn p50_p99(&self) -> String {
+        if self.latencies.is_empty() {
+            return "n/a".to_owned();
+        }
+        let (p50, p99, _) = percentiles(self.latencies.clone());
+        format!("{} / {} ms", ms(p50), ms(p99))
+    }
+
+    /// `p50 / p99 ms` of the typing probes, and how many never arrived if any did not.
+    pub fn typing_value(&self) -> String {
+        let mut text = if self.typing.is_empty() {
+            "n/a".to_owned()
+        } else {
+            let (t50, t99, _) = percentiles(self.typing.clone());
+            format!("{} / {} ms", ms(t50), ms(t99))
+        };
+        let lost = self.typing_sent - self.typing.len();
+        if lost > 0 && !self.typing.is_empty() {
+            text.push_str(&format!("; {lost} of {} never arrived", self.typing_sent));
+        }
+        text
+    }
+}
+
+/// Customer → agent at 1,000 msg/s on one relay: the persisted and the typing rows.
 pub async fn delivery_latency(
     relay: &Relay,
     seconds: u64,
     fsync_p99: Duration,
 ) -> anyhow::Result<Vec<Row>> {
-    let agent = relay.agent_token().await?;
-    let url = relay.ws().replace("/v1/customer/ws", "/v1/agent/events");
+    let delivery = measure(relay, relay, seconds, "same").await?;
+    let floor = echo_floor(2000).await?;
+    Ok(vec![
+        row(
+            "customer→agent delivery, persisted, 1,000 msg/s (p50 / p99 / p99.9)",
+            delivery.value(),
+            "p99 ≤ 5 ms",
+            format!(
+                "echo round trip p50 / p99 {} / {} ms; fdatasync p99 {} ms",
+                ms(floor.0),
+                ms(floor.1),
+                ms(fsync_p99)
+            ),
+        ),
+        row(
+            "typing (not persisted), customer→agent (p50 / p99)",
+            delivery.typing_value(),
+            "≤ 2 ms over the echo floor",
+            format!(
+                "echo round trip p50 / p99 {} / {} ms",
+                ms(floor.0),
+                ms(floor.1)
+            ),
+        ),
+    ])
+}
+
+/// Customers on `customers` send at 1,000 msg/s for `seconds`, then each sends one typing
+/// notice; agent anna's event stream on `agents` times each one's arrival. `tag` keeps the
+/// customers and client ids of this run apart from other runs on the same store.
+pub async fn measure(
+    customers: &Relay,
+    agents: &Relay,
+    seconds: u64,
+    tag: &str,
+) -> anyhow::Result<Delivery> {
+    let agent = agents.agent_token().await?;
+    let url = agents.ws().replace("/v1/customer/ws", "/v1/agent/events");
     let mut request =
         tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
     request
@@ -27,7 +123,7 @@ pub async fn delivery_latency(
     let mut sockets = Vec::new();
     for i in 0..senders {
         sockets.push(
-            customer(&relay.ws(), &token(&format!("latency-{i}")), None)
+            customer(&customers.ws(), &token(&format!("latency-{tag}-{i}")), None)
                 .await?
                 .0,
         );
@@ -38,13 +134,18 @@ pub async fn delivery_latency(
         String,
         Instant,
     >::new()));
+    // Everything is sent by then (the typing probes follow the messages after about 2 s); what
+    // has not arrived a while later never will.
+    let give_up = started + Duration::from_secs(seconds) + Duration::from_secs(3) + STRAGGLERS;
     let receiver = {
         let sent_at = sent_at.clone();
         tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(total);
             let mut typing = Vec::new();
             while latencies.len() < total || typing.len() < senders {
-                let Some(Ok(WsMessage::Text(text))) = events.next().await else {
+                let Ok(Some(Ok(WsMessage::Text(text)))) =
+                    tokio::time::timeout_at(give_up.into(), events.next()).await
+                else {
                     break;
                 };
                 let event: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
@@ -73,7 +174,7 @@ pub async fn delivery_latency(
         let due = started + interval * n as u32;
         tokio::time::sleep_until(due.into()).await;
         let i = n % senders;
-        let client_id = format!("l-{n}");
+        let client_id = format!("l-{tag}-{n}");
         sent_at
             .lock()
             .map(|mut m| m.insert(client_id.clone(), Instant::now()))
@@ -110,38 +211,13 @@ pub async fn delivery_latency(
             send(socket, &ClientFrame::Typing).await?;
         }
     }
-    let (latencies, typing) = tokio::time::timeout(Duration::from_secs(60), receiver).await??;
-    let (p50, p99, p999) = percentiles(latencies);
-    let floor = echo_floor(2000).await?;
-    let typing_row = if typing.is_empty() {
-        "n/a".to_owned()
-    } else {
-        let (t50, t99, _) = percentiles(typing);
-        format!("{} / {} ms", ms(t50), ms(t99))
-    };
-    Ok(vec![
-        row(
-            "customer→agent delivery, persisted, 1,000 msg/s (p50 / p99 / p99.9)",
-            format!("{} / {} / {} ms", ms(p50), ms(p99), ms(p999)),
-            "p99 ≤ 5 ms",
-            format!(
-                "echo round trip p50 / p99 {} / {} ms; fdatasync p99 {} ms",
-                ms(floor.0),
-                ms(floor.1),
-                ms(fsync_p99)
-            ),
-        ),
-        row(
-            "typing (not persisted), customer→agent (p50 / p99)",
-            typing_row,
-            "≤ 2 ms over the echo floor",
-            format!(
-                "echo round trip p50 / p99 {} / {} ms",
-                ms(floor.0),
-                ms(floor.1)
-            ),
-        ),
-    ])
+    let (latencies, typing) = receiver.await?;
+    Ok(Delivery {
+        sent: total,
+        latencies,
+        typing_sent: conversations.iter().flatten().count(),
+        typing,
+    })
 }
 
 /// A bare tokio-tungstenite echo server on loopback: the floor for one frame's trip.

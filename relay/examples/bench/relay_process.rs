@@ -105,6 +105,16 @@ pub fn sqlite_url(dir: &Path) -> String {
 pub struct Relay {
     child: Child,
     pub port: u16,
+    /// What it was started with, so [`Relay::peer`] can start another like it.
+    binary: PathBuf,
+    config: PathBuf,
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Relay {
@@ -117,9 +127,7 @@ impl Relay {
         host_origin: &str,
         widget_dist: &Path,
     ) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = free_port()?;
         let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         let hash = tetap_relay::agent_session::hash_password(PASSWORD.as_bytes())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -161,11 +169,29 @@ workstreams = ["support"]
         Self::spawn(binary, config, port, pin).await
     }
 
+    /// A relay on `config`, which listens on `port`.
     pub async fn spawn(
         binary: &Path,
         config: PathBuf,
         port: u16,
         pin: Pin,
+    ) -> anyhow::Result<Self> {
+        Self::launch(binary, config, port, pin, false).await
+    }
+
+    /// Another relay on this one's config file, so on its database, listening on a port of its
+    /// own (`--listen`): a second relay behind a load balancer is exactly that.
+    pub async fn peer(&self, pin: Pin) -> anyhow::Result<Self> {
+        Self::launch(&self.binary, self.config.clone(), free_port()?, pin, true).await
+    }
+
+    /// `override_listen`: `port` comes from `--listen`, not from the file.
+    async fn launch(
+        binary: &Path,
+        config: PathBuf,
+        port: u16,
+        pin: Pin,
+        override_listen: bool,
     ) -> anyhow::Result<Self> {
         let mut command = match placement(pin) {
             Some(args) => {
@@ -175,9 +201,11 @@ workstreams = ["support"]
             }
             None => Command::new(binary),
         };
+        command.arg("--config").arg(&config);
+        if override_listen {
+            command.arg("--listen").arg(format!("127.0.0.1:{port}"));
+        }
         let mut child = command
-            .arg("--config")
-            .arg(&config)
             .env("RUST_LOG", "warn,tetap_relay=info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -199,7 +227,12 @@ workstreams = ["support"]
             child.wait().await?
         );
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let mut relay = Self { child, port };
+        let mut relay = Self {
+            child,
+            port,
+            binary: binary.to_owned(),
+            config,
+        };
         relay.serving().await?;
         Ok(relay)
     }
@@ -223,6 +256,13 @@ workstreams = ["support"]
 
     pub async fn stop(&mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// Sends SIGKILL and returns at once, without waiting for the process to go: the caller
+    /// times what follows from this moment.
+    pub fn kill_now(&mut self) -> anyhow::Result<()> {
+        self.child.start_kill()?;
+        Ok(())
     }
 
     pub fn rss_kib(&self) -> u64 {

@@ -86,15 +86,29 @@ pub async fn throughput(
 
 /// [`RUNS`] runs of `clients` customers each sending `each` messages with [`WINDOW`] in flight.
 pub async fn grouped(relay: &Relay, clients: usize, each: usize) -> anyhow::Result<Grouped> {
-    let commits_before = relay.metric("tetap_store_commits_total").await?;
-    let writes_before = relay.metric("tetap_store_writes_total").await?;
+    grouped_across(std::slice::from_ref(relay), clients, each).await
+}
+
+/// Like [`grouped`], the customers spread evenly over `relays` (which share one store), as a
+/// load balancer would spread them.
+pub async fn grouped_across(
+    relays: &[Relay],
+    clients: usize,
+    each: usize,
+) -> anyhow::Result<Grouped> {
+    // Each call's messages are new ones even on a store that kept an earlier call's: a
+    // re-posted client id would be answered from the store without a write.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let commits_before = sum(relays, "tetap_store_commits_total").await?;
+    let writes_before = sum(relays, "tetap_store_writes_total").await?;
     let mut per_second = Vec::with_capacity(RUNS);
     for run in 0..RUNS {
-        per_second.push(grouped_run(relay, run, clients, each).await?);
+        per_second.push(grouped_run(relays, &format!("{call}-{run}"), clients, each).await?);
     }
     per_second.sort_by(f64::total_cmp);
-    let commits = relay.metric("tetap_store_commits_total").await? - commits_before;
-    let writes = relay.metric("tetap_store_writes_total").await? - writes_before;
+    let commits = sum(relays, "tetap_store_commits_total").await? - commits_before;
+    let writes = sum(relays, "tetap_store_writes_total").await? - writes_before;
     Ok(Grouped {
         clients,
         per_second,
@@ -103,10 +117,19 @@ pub async fn grouped(relay: &Relay, clients: usize, each: usize) -> anyhow::Resu
     })
 }
 
+/// A metric summed over `relays`.
+async fn sum(relays: &[Relay], series: &str) -> anyhow::Result<f64> {
+    let mut total = 0.0;
+    for relay in relays {
+        total += relay.metric(series).await?;
+    }
+    Ok(total)
+}
+
 /// One run: messages per second.
 async fn grouped_run(
-    relay: &Relay,
-    run: usize,
+    relays: &[Relay],
+    run: &str,
     clients: usize,
     each: usize,
 ) -> anyhow::Result<f64> {
@@ -115,6 +138,7 @@ async fn grouped_run(
     let mut sockets = Vec::with_capacity(clients);
     for c in 0..clients {
         let token = token(&format!("throughput-{c}"));
+        let relay = &relays[c % relays.len()];
         sockets.push(customer(&relay.ws(), &token, None).await?.0);
     }
     let started = Instant::now();
@@ -122,6 +146,7 @@ async fn grouped_run(
         .into_iter()
         .enumerate()
         .map(|(c, mut socket)| {
+            let run = run.to_owned();
             tokio::spawn(async move {
                 let mut sent = 0;
                 let mut acked = 0;

@@ -6,8 +6,11 @@
 mod agents;
 mod conversations;
 mod messages;
+mod peers;
 mod presence;
 mod timers;
+
+pub(super) use peers::PostgresListener;
 
 use super::writer::{WriteConnection, Writer};
 use super::{AT_CAPACITY, StoreError, StoreOptions};
@@ -21,10 +24,22 @@ use std::time::Duration;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The PostgreSQL store: its writer and its readers.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(super) struct PostgresStore {
     pub(super) writer: Writer,
     reader: PgPool,
+    /// How to connect again (the listener has a connection of its own).
+    connect: PgConnectOptions,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    // By hand: the connect options hold the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("writer", &self.writer)
+            .field("reader", &self.reader)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PostgresStore {
@@ -49,8 +64,13 @@ impl PostgresStore {
             .run_direct(&mut migrator)
             .await?;
         migrator.close().await?;
-        let writer = Writer::start(move || PostgresWriter::open(connect), options.metrics)?;
-        Ok(Self { writer, reader })
+        let for_writer = connect.clone();
+        let writer = Writer::start(move || PostgresWriter::open(for_writer), options.metrics)?;
+        Ok(Self {
+            writer,
+            reader,
+            connect,
+        })
     }
 
     /// Whether the database answers.
