@@ -58,6 +58,7 @@ async fn stream(
     mut heartbeat: Heartbeat,
 ) {
     let mut events = state.hub.subscribe_agent(&agent_id);
+    follow_worklist(&state, &agent_id).await;
     // R7: a return nobody picked up is told again to every stream that (re)connects, so a
     // console that was offline at that moment still learns of it. Read after subscribing:
     // a return committed in between comes twice rather than never.
@@ -104,4 +105,23 @@ async fn stream(
     }
     drop(events);
     state.hub.release_agent(&agent_id);
+}
+
+/// Follows the agent's work list as it is now, so that what the other relays commit from here on
+/// reaches this stream once, and what the console read already is not sent again.
+async fn follow_worklist(state: &AppState, agent_id: &str) {
+    if !state.store.is_shared() {
+        return;
+    }
+    let Some(config) = state.config.agent(agent_id) else {
+        return;
+    };
+    match state
+        .store
+        .agent_conversations(agent_id, &config.workstreams, false)
+        .await
+    {
+        Ok(rows) => rows.iter().for_each(|row| state.peers.follow(row)),
+        Err(error) => tracing::warn!(%error, "the agent's work list not read"),
+    }
 }

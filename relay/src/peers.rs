@@ -14,9 +14,10 @@ use crate::state::AppState;
 use crate::store::ConversationRow;
 use note::{Note, What};
 use sent::Sent;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tetap_shared::{AgentRef, ConversationId};
+use tetap_shared::{AgentRef, ConversationId, Message};
 use tokio::sync::mpsc;
 
 /// How often a relay reads the tables for what it was not told, in case a note was lost.
@@ -38,6 +39,8 @@ struct Inner {
     notes: mpsc::UnboundedSender<String>,
     outbox: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
     sent: Mutex<Sent>,
+    /// Ids of messages this relay is committing and has not published yet.
+    committing: Mutex<HashSet<String>>,
 }
 
 impl Peers {
@@ -50,6 +53,7 @@ impl Peers {
             notes,
             outbox: Mutex::new(Some(outbox)),
             sent: Mutex::new(Sent::default()),
+            committing: Mutex::default(),
         }))
     }
 
@@ -72,6 +76,35 @@ impl Peers {
         }
     }
 
+    fn committing_ids(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.0
+            .committing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Marks messages this relay is about to commit, so that a catch-up reading them from the
+    /// tables before this relay publishes them leaves them to [`Peers::committed`] (the sender
+    /// gets its ack, not an echo); returns their ids.
+    pub fn committing(&self, messages: &[Message]) -> Vec<String> {
+        if !self.0.shared || messages.is_empty() {
+            return Vec::new();
+        }
+        let ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
+        self.committing_ids().extend(ids.iter().cloned());
+        ids
+    }
+
+    /// Forgets messages whose write failed.
+    pub fn not_committed(&self, ids: &[String]) {
+        if !ids.is_empty() {
+            let mut committing = self.committing_ids();
+            ids.iter().for_each(|id| {
+                committing.remove(id);
+            });
+        }
+    }
+
     /// Publishes a decision this relay committed to its own sockets, and tells the others.
     pub fn committed(&self, state: &AppState, decision: &Decision) {
         if !self.0.shared {
@@ -80,6 +113,8 @@ impl Peers {
         }
         {
             let mut sent = self.sent();
+            let ids: Vec<String> = decision.messages.iter().map(|m| m.id.clone()).collect();
+            self.not_committed(&ids);
             // A catch-up may have read a message between its commit and this publication.
             let mut fresh = decision.messages.clone();
             sent.unpublished(&decision.after.id, &mut fresh);
@@ -100,6 +135,10 @@ impl Peers {
     fn arrived(&self, state: &AppState, mut decision: Decision) {
         let mut sent = self.sent();
         sent.unpublished(&decision.after.id, &mut decision.messages);
+        {
+            let committing = self.committing_ids();
+            decision.messages.retain(|m| !committing.contains(&m.id));
+        }
         let told = sent.get(&decision.after.id);
         let moved = told.is_none_or(|track| {
             track.state != decision.after.state || track.agent != decision.after.agent_id

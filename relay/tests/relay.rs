@@ -20,6 +20,7 @@ mod relay {
     pub mod metrics;
     pub mod migrate_store;
     pub mod pipelining;
+    pub mod relays;
     pub mod restarts;
     pub mod rules;
     pub mod store_contract;

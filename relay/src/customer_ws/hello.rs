@@ -126,6 +126,11 @@ pub(super) async fn greet(
     resume: Option<Cursor>,
 ) -> Result<(), GreetError> {
     let current = state.store.current_conversation(&customer.identity).await?;
+    if let Some(row) = &current {
+        // What other relays commit after this read reaches this socket; what came before is
+        // in the history sent below.
+        state.peers.follow(row);
+    }
     // The newest page of earlier conversations; the widget pages back with `earlier` (R9).
     let (earlier, more_earlier) = state
         .store

@@ -79,9 +79,27 @@ where
         now: state.clock.now(),
     };
     let metrics = state.metrics.clone();
-    let written = state.store.write(move |tx| work(&ctx, tx));
+    let peers = state.peers.clone();
+    let committing = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let written = {
+        let (peers, committing) = (peers.clone(), Arc::clone(&committing));
+        state.store.write(move |tx| {
+            let done = work(&ctx, tx)?;
+            // Committed before this relay publishes it: the other relays' catch-ups must not
+            // publish it here first.
+            if let Ok(mut ids) = committing.lock() {
+                *ids = peers.committing(done.messages());
+            }
+            Ok(done)
+        })
+    };
     async move {
-        let done = written.await.map_err(|error| match error {
+        let written = written.await;
+        if written.is_err() {
+            let ids = committing.lock().map(|mut ids| std::mem::take(&mut *ids));
+            peers.not_committed(&ids.unwrap_or_default());
+        }
+        let done = written.map_err(|error| match error {
             // The store's capacity check caught what the decision's own check did not.
             DecideError::Store(crate::store::StoreError::AtCapacity) => {
                 DecideError::Refused(tetap_shared::rules::RuleError::AtCapacity)

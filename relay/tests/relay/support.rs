@@ -6,7 +6,7 @@ mod customer;
 pub mod database;
 pub mod gate;
 
-pub use agent::AgentClient;
+pub use agent::{AgentClient, AgentEvents};
 pub use customer::{CustomerSocket, WsStream};
 pub use gate::RoutingGate;
 

@@ -1,4 +1,4 @@
-//! The relay as a child process over a real SQLite file: started, killed, terminated.
+//! The relay as a child process over its test database: started, killed, terminated.
 
 use super::STEP;
 use crate::relay::support::{ANNA_PASSWORD, fixture, sign};
@@ -23,6 +23,13 @@ impl RelayProcess {
 
     /// Like [`RelayProcess::new`], with more `[server]` settings (`presence_lease`, …).
     pub(crate) fn with_server_settings(dir: &Path, server: &str) -> Self {
+        let database = crate::relay::support::database::store_url(dir);
+        Self::configured(dir, &database, server, "")
+    }
+
+    /// A relay whose configuration lives in `dir`, on `database` (which other relays may share),
+    /// with more `[server]` settings and `extra` configuration (agents, …) after the standard one.
+    pub(crate) fn configured(dir: &Path, database: &str, server: &str, extra: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -62,8 +69,9 @@ id = "anna"
 name = "Anna"
 password_hash = "{hash}"
 workstreams = ["support", "sales"]
+{extra}
 "#,
-            db = crate::relay::support::database::store_url(dir),
+            db = database,
             key = fixture("shop-rsa-public.pem").display(),
         );
         std::fs::write(&config, text).expect("config");

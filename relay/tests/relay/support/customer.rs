@@ -16,6 +16,14 @@ pub struct CustomerSocket {
 pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 impl CustomerSocket {
+    /// A socket to a customer endpoint at `url` (a relay process, a proxy), no hello said yet.
+    pub async fn connect(url: &str) -> Self {
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connect the customer socket");
+        Self { stream }
+    }
+
     pub async fn send(&mut self, frame: &ClientFrame) {
         self.send_text(&frame.encode()).await;
     }

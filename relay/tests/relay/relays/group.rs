@@ -1,0 +1,95 @@
+//! Several relay processes on one throwaway PostgreSQL database, each with a configuration file
+//! of its own that differs only in the port, as relays behind a load balancer are.
+
+use crate::relay::faults::RelayProcess;
+use crate::relay::support::{ANNA_PASSWORD, AgentClient, CustomerSocket};
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+use tetap_shared::frames::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+
+/// Relays sharing one database.
+pub(crate) struct Relays {
+    pub(crate) database: String,
+    pub(crate) relays: Vec<RelayProcess>,
+    _dir: tempfile::TempDir,
+}
+
+impl Relays {
+    /// Starts `count` relays on a new database, with more `[server]` settings and `extra`
+    /// configuration after the standard one.
+    pub(crate) async fn start(count: usize, server: &str, extra: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = crate::relay::support::database::use_postgres(dir.path());
+        let mut relays = Vec::with_capacity(count);
+        for index in 0..count {
+            let own = dir.path().join(format!("relay-{index}"));
+            std::fs::create_dir(&own).expect("relay dir");
+            let mut relay = RelayProcess::configured(&own, &database, server, extra);
+            relay.start().await;
+            relays.push(relay);
+        }
+        Self {
+            database,
+            relays,
+            _dir: dir,
+        }
+    }
+
+    /// One SQL statement on the shared database, outside every relay (faults, checks).
+    pub(crate) async fn sql(&self) -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(&self.database)
+            .await
+            .expect("a connection to the test database")
+    }
+}
+
+/// Signs `agent` in on `relay` (every agent of these tests has anna's password).
+pub(crate) async fn sign_in(relay: &RelayProcess, agent: &str) -> AgentClient {
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(relay.http("/v1/agent/login"))
+        .json(&json!({"agent": agent, "password": ANNA_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["token"].as_str().expect("token").to_owned();
+    AgentClient {
+        http,
+        base: relay.http("/v1/agent"),
+        token,
+    }
+}
+
+/// The same signed-in agent, talking to another relay.
+pub(crate) fn on(agent: &AgentClient, relay: &RelayProcess) -> AgentClient {
+    AgentClient {
+        http: agent.http.clone(),
+        base: relay.http("/v1/agent"),
+        token: agent.token.clone(),
+    }
+}
+
+/// A customer socket of `sub` on `relay`'s `workstream`, hello said; returns it with `welcome`.
+pub(crate) async fn customer(
+    relay: &RelayProcess,
+    workstream: &str,
+    sub: &str,
+) -> (CustomerSocket, ServerFrame) {
+    let mut socket = CustomerSocket::connect(&relay.ws_url()).await;
+    socket
+        .send(&ClientFrame::Hello {
+            protocol: PROTOCOL_VERSION,
+            workstream: workstream.into(),
+            token: crate::relay::faults::token(sub),
+            resume: None,
+            locale: None,
+        })
+        .await;
+    let welcome = socket
+        .until(|frame| matches!(frame, ServerFrame::Welcome { .. }))
+        .await;
+    (socket, welcome)
+}
