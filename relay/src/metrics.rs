@@ -45,6 +45,7 @@ struct Inner {
     routing_passes: IntCounter,
     relay_notes: IntCounter,
     relay_catch_ups: IntCounter,
+    timers_fired: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -142,6 +143,17 @@ impl Metrics {
                     "Routing passes completed (R10).",
                 ),
             ),
+            timers_fired: register(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "tetap_timers_fired_total",
+                        "Stored conversation timers this relay claimed and fired, by kind: summed \
+                         over relays sharing a database, each timer counts once.",
+                    ),
+                    &["kind"],
+                ),
+            ),
             relay_notes: register(
                 &registry,
                 IntCounter::new(
@@ -169,6 +181,14 @@ impl Metrics {
     /// Counts one presence sweep.
     pub fn presence_swept(&self) {
         self.0.presence_sweeps.inc();
+    }
+
+    /// Counts one timer claimed and fired here.
+    pub fn timer_fired(&self, timer: tetap_shared::rules::Timer) {
+        self.0
+            .timers_fired
+            .with_label_values(&[timer.as_str()])
+            .inc();
     }
 
     /// Counts notes heard from the other relays.

@@ -21,7 +21,10 @@ pub async fn task(state: AppState) {
                 tokio::select! {
                     () = state.clock.sleep_until(due) => {
                         match decide::timer_due(&state, &next.conversation, next.timer).await {
-                            Ok(Some(decision)) => fanout::publish(&state, &decision),
+                            Ok(Some(decision)) => {
+                                state.metrics.timer_fired(next.timer);
+                                fanout::publish(&state, &decision);
+                            }
                             Ok(None) => {}
                             Err(error) => {
                                 tracing::error!(%error, "timer failed");

@@ -5,3 +5,6 @@
 
 mod crossing;
 mod group;
+mod kills;
+mod routing;
+mod timers;

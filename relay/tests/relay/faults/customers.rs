@@ -26,13 +26,27 @@ impl Customers {
     /// Starts `scale.customers` customers on `url`. A customer that cannot connect at all waits
     /// for `generation` to move (a restarted relay is up) before it tries again.
     pub(crate) fn spawn(scale: Scale, url: &str, generation: &watch::Receiver<u64>) -> Self {
+        Self::spawn_across(scale, &[url.to_owned()], generation)
+    }
+
+    /// Starts `scale.customers` customers spread over `urls` (relays behind a load balancer):
+    /// each starts on its own one, and a customer that cannot connect tries the next; when none
+    /// answers, it waits for `generation` to move.
+    pub(crate) fn spawn_across(
+        scale: Scale,
+        urls: &[String],
+        generation: &watch::Receiver<u64>,
+    ) -> Self {
         let acks = Arc::new(watch::Sender::new(0usize));
         let tasks = (0..scale.customers)
             .map(|i| {
+                let mut urls = urls.to_vec();
+                let first = i % urls.len();
+                urls.rotate_left(first);
                 tokio::spawn(customer(
                     i,
                     scale.messages_each,
-                    url.to_owned(),
+                    urls,
                     generation.clone(),
                     acks.clone(),
                 ))
@@ -71,13 +85,14 @@ impl Customers {
 /// outbox: the relay queues them together, and a fault can strike with several in its queue.
 const IN_FLIGHT: usize = 4;
 
-/// One customer: keeps [`IN_FLIGHT`] messages unacknowledged, resends every unacknowledged one
+/// One customer: connects to the first of `urls` that answers, keeps [`IN_FLIGHT`] messages
+/// unacknowledged, resends every unacknowledged one
 /// in order after each reconnect, checks that acknowledgements come in the order sent, and
 /// keeps the messages it has seen by `seq`.
 async fn customer(
     index: usize,
     messages_each: usize,
-    url: String,
+    urls: Vec<String>,
     mut generation: watch::Receiver<u64>,
     acks: Arc<watch::Sender<usize>>,
 ) -> Outcome {
@@ -91,8 +106,15 @@ async fn customer(
         // Read before connecting: a relay that comes up between a failed connect and this read
         // would otherwise be waited for as the next one.
         let current = *generation.borrow_and_update();
-        let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&url).await else {
-            // The relay is down: wait for the supervisor to bring the next one up.
+        let mut connected = None;
+        for url in &urls {
+            if let Ok((socket, _)) = tokio_tungstenite::connect_async(url).await {
+                connected = Some(socket);
+                break;
+            }
+        }
+        let Some(mut socket) = connected else {
+            // Every relay is down: wait for the supervisor to bring the next one up.
             let _ = tokio::time::timeout(STEP, generation.wait_for(|g| *g > current)).await;
             continue;
         };

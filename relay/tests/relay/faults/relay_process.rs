@@ -74,6 +74,8 @@ workstreams = ["support", "sales"]
             db = database,
             key = fixture("shop-rsa-public.pem").display(),
         );
+        // `extra` may name the test agents' password hash (`{password_hash}`).
+        let text = text.replace("{password_hash}", &hash);
         std::fs::write(&config, text).expect("config");
         Self {
             config,
@@ -131,6 +133,11 @@ workstreams = ["support", "sales"]
             .await
             .expect("the relay stops on SIGTERM")
             .expect("exit status")
+    }
+
+    /// Whether it was started and not killed or terminated since.
+    pub(crate) fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {

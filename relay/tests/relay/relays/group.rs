@@ -93,3 +93,40 @@ pub(crate) async fn customer(
         .await;
     (socket, welcome)
 }
+
+/// How long a condition read from the database may take to come true.
+const CONDITION: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often it is read meanwhile.
+const READ_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+impl Relays {
+    /// Waits until `count_query` (one `count(*)`) reads `expected`; fails the test after a minute.
+    pub(crate) async fn until_count(&self, count_query: &str, expected: i64) {
+        let mut sql = self.sql().await;
+        let deadline = tokio::time::Instant::now() + CONDITION;
+        let mut every = tokio::time::interval(READ_EVERY);
+        loop {
+            every.tick().await;
+            let count: i64 = sqlx::query_scalar(count_query)
+                .fetch_one(&mut sql)
+                .await
+                .expect("count query");
+            if count == expected {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "`{count_query}` stayed at {count}, not {expected}"
+            );
+        }
+    }
+
+    /// A labelled counter summed over the relays that are running.
+    pub(crate) async fn metric_sum(&self, series: &str) -> u64 {
+        let mut total = 0;
+        for relay in self.relays.iter().filter(|relay| relay.is_running()) {
+            total += crate::relay::support::metric_at(&relay.http("/metrics"), series).await;
+        }
+        total
+    }
+}
