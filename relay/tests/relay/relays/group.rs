@@ -26,6 +26,10 @@ impl Relays {
             std::fs::create_dir(&own).expect("relay dir");
             let mut relay = RelayProcess::configured(&own, &database, server, extra);
             relay.start().await;
+            // It says it listens before it has opened (and migrated) the database; the first
+            // answer comes after.
+            let health = reqwest::get(relay.http("/healthz")).await.expect("healthz");
+            assert_eq!(health.status(), 200, "relay {index} serves");
             relays.push(relay);
         }
         Self {
