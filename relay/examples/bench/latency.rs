@@ -44,15 +44,6 @@ impl Delivery {
         text
     }
 
-    /// p50 / p99 of the message probes, for a floor column.
-    pub fn p50_p99(&self) -> String {
-        if self.latencies.is_empty() {
-            return "n/a".to_owned();
-        }
-        let (p50, p99, _) = percentiles(self.latencies.clone());
-        format!("{} / {} ms", ms(p50), ms(p99))
-    }
-
     /// `p50 / p99 ms` of the typing probes, and how many never arrived if any did not.
     pub fn typing_value(&self) -> String {
         let mut text = if self.typing.is_empty() {

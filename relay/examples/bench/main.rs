@@ -5,7 +5,8 @@
 //!
 //! Arguments: `RELAY_BINARY WIDGET_DIST LOADER REPORT [--quick] [--only=idle,latency,…]
 //! [--postgres]`. With `--postgres` the same report gets PostgreSQL's rows after SQLite's (see
-//! `postgres.rs`); `--only` picks among those too (`throughput`, `latency`, `history`).
+//! `postgres.rs`); `--only` picks among those too (`throughput`, `latency`, `history`, and `relays`:
+//! the rows of two and three relays on one database, in `relays.rs`).
 
 mod browser;
 mod client;
@@ -15,6 +16,7 @@ mod latency;
 mod memory;
 mod postgres;
 mod relay_process;
+mod relays;
 mod report;
 mod sizes;
 mod storm;

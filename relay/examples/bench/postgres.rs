@@ -5,7 +5,7 @@
 
 use crate::relay_process::{Pin, Relay, anywhere};
 use crate::report::{Row, row};
-use crate::{Scale, history, latency, throughput};
+use crate::{Scale, history, latency, relays, throughput};
 use std::io::Write as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
@@ -91,6 +91,9 @@ pub async fn rows(
     }
     if wanted("latency") {
         rows.extend(latency::delivery_latency(&relay, scale.latency_seconds, fsync_p99).await?);
+    }
+    if wanted("relays") {
+        rows.extend(relays::rows(&relay, floor, scale).await?);
     }
     relay.stop().await;
     if wanted("history") {

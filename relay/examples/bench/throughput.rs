@@ -86,13 +86,13 @@ pub async fn throughput(
 
 /// [`RUNS`] runs of `clients` customers each sending `each` messages with [`WINDOW`] in flight.
 pub async fn grouped(relay: &Relay, clients: usize, each: usize) -> anyhow::Result<Grouped> {
-    grouped_across(std::slice::from_ref(relay), clients, each).await
+    grouped_across(&[relay], clients, each).await
 }
 
 /// Like [`grouped`], the customers spread evenly over `relays` (which share one store), as a
 /// load balancer would spread them.
 pub async fn grouped_across(
-    relays: &[Relay],
+    relays: &[&Relay],
     clients: usize,
     each: usize,
 ) -> anyhow::Result<Grouped> {
@@ -118,7 +118,7 @@ pub async fn grouped_across(
 }
 
 /// A metric summed over `relays`.
-async fn sum(relays: &[Relay], series: &str) -> anyhow::Result<f64> {
+async fn sum(relays: &[&Relay], series: &str) -> anyhow::Result<f64> {
     let mut total = 0.0;
     for relay in relays {
         total += relay.metric(series).await?;
@@ -128,7 +128,7 @@ async fn sum(relays: &[Relay], series: &str) -> anyhow::Result<f64> {
 
 /// One run: messages per second.
 async fn grouped_run(
-    relays: &[Relay],
+    relays: &[&Relay],
     run: &str,
     clients: usize,
     each: usize,

@@ -28,8 +28,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) struct PostgresStore {
     pub(super) writer: Writer,
     reader: PgPool,
-    /// How to connect again (the listener has a connection of its own).
-    connect: PgConnectOptions,
+    /// How to connect again (the listener has a connection of its own); boxed, as it is large.
+    connect: Box<PgConnectOptions>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -69,7 +69,7 @@ impl PostgresStore {
         Ok(Self {
             writer,
             reader,
-            connect,
+            connect: Box::new(connect),
         })
     }
 

@@ -177,10 +177,10 @@ async fn work(
                 continue;
             }
             assigned += 1;
-            if assigned % 5 == 0 {
+            if assigned.is_multiple_of(5) {
                 accept_one(&agent, &ended).await;
             }
-            if assigned % 7 == 0 {
+            if assigned.is_multiple_of(7) {
                 agent.presence("offline").await;
                 agent.presence("online").await;
                 end_all_held(&agent, &ended).await;
