@@ -31,6 +31,8 @@ commands:
   setup         install what building and testing need (idempotent; quick when all is there)
   test          setup, fmt, clippy (native and wasm32), widget and console builds, all tests; what CI runs
   run           setup, build the widget and console, start the relay with the demo shop on 127.0.0.1:8080
+                (`--postgres`: two relays on a throwaway PostgreSQL cluster, the shop on :8080
+                and the console on :8081, acting as one)
   dist          setup, build the widget and console, build target/release/tetap-relay with both embedded
   bench         build a release relay and run the load generator: the figures against the budgets
                 (`cargo xtask bench --quick` for smaller loads), then each fuzz target for 60s (15s)
@@ -71,6 +73,10 @@ fn try_main() -> Result<()> {
             let started = Instant::now();
             fuzz::run(fuzz::seconds_flag(flags)?, None)?;
             println!("==> fuzz done in {}", cmd::secs(started.elapsed()));
+            return Ok(());
+        }
+        [run, flag] if run == "run" && flag == "--postgres" => {
+            run::run_on_postgres()?;
             return Ok(());
         }
         [one] => one.as_str(),

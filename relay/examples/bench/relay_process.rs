@@ -86,7 +86,7 @@ fn placement(pin: Pin) -> Option<[String; 2]> {
 }
 
 /// `program` as a child free to run on every core, not only on the load generator's.
-pub fn anywhere(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+pub fn anywhere(program: &std::ffi::OsStr) -> std::process::Command {
     match placement(Pin::Anywhere) {
         Some(args) => {
             let mut taskset = std::process::Command::new("taskset");
