@@ -72,20 +72,25 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
         .into_iter()
         .map(|row| (row.id.clone(), row))
         .collect();
+    // Only what a client of this relay sees is read and published.
+    order.retain(|id| {
+        rows.get(id)
+            .zip(changes.get(id))
+            .is_some_and(|(row, change)| {
+                seen_here(
+                    state,
+                    row,
+                    change.before.as_ref(),
+                    change.started,
+                    &change.notices,
+                )
+            })
+    });
     let mut wanted = Vec::new();
     for id in &order {
         let (Some(row), Some(change)) = (rows.get(id), changes.get(id)) else {
             continue;
         };
-        if !seen_here(
-            state,
-            row,
-            change.before.as_ref(),
-            change.started,
-            &change.notices,
-        ) {
-            continue;
-        }
         let from = state
             .peers
             .sent()
@@ -101,15 +106,6 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
         let (Some(row), Some(change)) = (rows.get(&id), changes.remove(&id)) else {
             continue;
         };
-        if !seen_here(
-            state,
-            row,
-            change.before.as_ref(),
-            change.started,
-            &change.notices,
-        ) {
-            continue;
-        }
         let mut before = row.clone();
         if let Some(was) = change.before {
             before.state = was.state;

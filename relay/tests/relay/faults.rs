@@ -14,7 +14,7 @@ mod customers;
 mod relay_process;
 mod scale;
 
-pub(super) use check::{agent_token, assert_store_matches};
+pub(super) use check::{agent_token, assert_store_matches, sign_in_as};
 pub(super) use customers::Customers;
 use customers::connected;
 pub(super) use relay_process::{RelayProcess, customer_ws_url, token};

@@ -38,9 +38,18 @@ async fn stored(relay: &RelayProcess, http: &reqwest::Client, token: &str, id: &
 
 /// Signs in as the agent and returns the bearer token.
 pub(crate) async fn agent_token(relay: &RelayProcess, http: &reqwest::Client) -> String {
+    sign_in_as(relay, http, "anna").await
+}
+
+/// Signs in as `agent` (every test agent has anna's password) and returns the bearer token.
+pub(crate) async fn sign_in_as(
+    relay: &RelayProcess,
+    http: &reqwest::Client,
+    agent: &str,
+) -> String {
     let login: Value = http
         .post(relay.http("/v1/agent/login"))
-        .json(&json!({"agent": "anna", "password": ANNA_PASSWORD}))
+        .json(&json!({"agent": agent, "password": ANNA_PASSWORD}))
         .send()
         .await
         .expect("login")

@@ -4,7 +4,8 @@
 //! loses nothing.
 
 use super::group::{Relays, customer, on, sign_in};
-use crate::relay::support::{AgentEvents, CustomerSocket};
+use crate::relay::faults::RelayProcess;
+use crate::relay::support::{AgentClient, AgentEvents, CustomerSocket};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tetap_shared::frames::{ClientFrame, ServerFrame};
@@ -41,6 +42,31 @@ impl Received {
             (1..=last).collect::<Vec<_>>(),
             "{who}: every message, no gap"
         );
+    }
+}
+
+/// Agent anna online with her event stream, and two tabs of customer sari.
+struct Scene {
+    anna: AgentClient,
+    events: AgentEvents,
+    first_tab: CustomerSocket,
+    second_tab: CustomerSocket,
+}
+
+impl Scene {
+    /// Anna on `agent_relay`, sari's first tab on `first`, her second on `second`.
+    async fn on(agent_relay: &RelayProcess, first: &RelayProcess, second: &RelayProcess) -> Self {
+        let anna = sign_in(agent_relay, "anna").await;
+        anna.presence("online").await;
+        let events = anna.events().await;
+        let (first_tab, _) = customer(first, "support", "sari").await;
+        let (second_tab, _) = customer(second, "support", "sari").await;
+        Self {
+            anna,
+            events,
+            first_tab,
+            second_tab,
+        }
     }
 }
 
@@ -88,16 +114,13 @@ async fn drain_events_to(
 async fn a_conversation_on_three_relays_reaches_every_side_once_and_whole() {
     let group = Relays::start(3, "", "").await;
     let [a, b, c] = [&group.relays[0], &group.relays[1], &group.relays[2]];
-    let anna = sign_in(c, "anna").await;
-    anna.presence("online").await;
-    let mut events = anna.events().await;
-    let (mut first_tab, _) = customer(a, "support", "sari").await;
-    let (mut second_tab, _) = customer(b, "support", "sari").await;
-    let (mut first, mut second, mut agent) = (
-        Received::default(),
-        Received::default(),
-        Received::default(),
-    );
+    let Scene {
+        anna,
+        mut events,
+        mut first_tab,
+        mut second_tab,
+    } = Scene::on(c, a, b).await;
+    let (mut first, mut second, mut agent) = <[Received; 3]>::default().into();
 
     let (conversation, _) = write(&mut first_tab, &mut first, "first-0").await;
     // Routing may run on any relay; the agent's stream on C hears of it either way.
@@ -172,16 +195,13 @@ async fn a_conversation_on_three_relays_reaches_every_side_once_and_whole() {
 async fn messages_committed_while_the_listeners_are_cut_still_reach_the_other_relays() {
     let group = Relays::start(2, "", "").await;
     let [a, b] = [&group.relays[0], &group.relays[1]];
-    let anna = sign_in(b, "anna").await;
-    anna.presence("online").await;
-    let mut events = anna.events().await;
-    let (mut on_a, _) = customer(a, "support", "sari").await;
-    let (mut on_b, _) = customer(b, "support", "sari").await;
-    let (mut seen_a, mut seen_b, mut agent) = (
-        Received::default(),
-        Received::default(),
-        Received::default(),
-    );
+    let Scene {
+        mut events,
+        first_tab: mut on_a,
+        second_tab: mut on_b,
+        ..
+    } = Scene::on(b, a, b).await;
+    let (mut seen_a, mut seen_b, mut agent) = <[Received; 3]>::default().into();
     let (conversation, _) = write(&mut on_a, &mut seen_a, "before-cut").await;
     drain_to(&mut on_b, &mut seen_b, 1).await;
 

@@ -2,8 +2,7 @@
 //! of its own that differs only in the port, as relays behind a load balancer are.
 
 use crate::relay::faults::RelayProcess;
-use crate::relay::support::{ANNA_PASSWORD, AgentClient, CustomerSocket};
-use serde_json::{Value, json};
+use crate::relay::support::{AgentClient, CustomerSocket};
 use sqlx::Connection as _;
 use tetap_shared::frames::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 
@@ -50,16 +49,7 @@ impl Relays {
 /// Signs `agent` in on `relay` (every agent of these tests has anna's password).
 pub(crate) async fn sign_in(relay: &RelayProcess, agent: &str) -> AgentClient {
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(relay.http("/v1/agent/login"))
-        .json(&json!({"agent": agent, "password": ANNA_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
+    let token = crate::relay::faults::sign_in_as(relay, &http, agent).await;
     AgentClient {
         http,
         base: relay.http("/v1/agent"),
