@@ -89,9 +89,18 @@ async fn write(socket: &mut CustomerSocket, seen: &mut Received, client_id: &str
     }
 }
 
-/// Reads frames until the client has a message frame for `last`, noting every one.
+impl Received {
+    /// Whether every `seq` from 1 to `last` has arrived. Across relays they may arrive out of
+    /// order (a relay publishes its own commit at once, another's when its note comes); the
+    /// widget and the console place each message by its `seq`.
+    fn has_all(&self, last: u64) -> bool {
+        (1..=last).all(|seq| self.0.contains(&seq))
+    }
+}
+
+/// Reads frames until the client has been told of every message up to `last`, noting each.
 async fn drain_to(socket: &mut CustomerSocket, seen: &mut Received, last: u64) {
-    while !seen.0.contains(&last) {
+    while !seen.has_all(last) {
         let frame = socket.next_frame().await;
         seen.note(&frame);
     }
@@ -104,7 +113,7 @@ async fn drain_events_to(
     conversation: &str,
     last: u64,
 ) {
-    while !seen.0.contains(&last) {
+    while !seen.has_all(last) {
         let event = events.until("message", conversation).await;
         seen.0.push(event["message"]["seq"].as_u64().expect("seq"));
     }
@@ -226,4 +235,34 @@ async fn messages_committed_while_the_listeners_are_cut_still_reach_the_other_re
     drain_events_to(&mut events, &mut agent, &conversation, last).await;
     seen_b.assert_whole("the customer's tab on relay B", last);
     agent.assert_whole("the agent's events on relay B", last);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r7_a_customer_returning_on_one_relay_is_told_to_their_agent_on_another() {
+    let group = Relays::start(2, "", "").await;
+    let [a, b] = [&group.relays[0], &group.relays[1]];
+    let Scene {
+        anna,
+        mut events,
+        mut first_tab,
+        second_tab,
+    } = Scene::on(b, a, a).await;
+    second_tab.close().await;
+    let mut seen = Received::default();
+    let (conversation, _) = write(&mut first_tab, &mut seen, "hello").await;
+    events.until("assigned", &conversation).await;
+    // The agent moves it to waiting through relay A; her stream on B hears of it.
+    let (status, body) = on(&anna, a).act(&conversation, "wait").await;
+    assert_eq!(status, 200, "{body}");
+    events.until_state(&conversation, "waiting").await;
+    first_tab.send(&ClientFrame::Open).await;
+    let returned = events.until("customer_returned", &conversation).await;
+    assert_eq!(returned["detail"]["state"], "waiting");
+    // Her message picks it up again for anna (R7, R8): the message, then the state.
+    let (_, seq) = write(&mut first_tab, &mut seen, "back-again").await;
+    let message = events.until("message", &conversation).await;
+    assert_eq!(message["message"]["seq"].as_u64(), Some(seq));
+    let picked_up = events.until("state", &conversation).await;
+    assert_eq!(picked_up["detail"]["state"], "active");
+    assert_eq!(picked_up["detail"]["agent"]["id"], "anna");
 }
