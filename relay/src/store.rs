@@ -105,7 +105,8 @@ impl Default for StoreOptions {
 #[derive(Clone, Debug)]
 enum Engine {
     Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    /// Boxed: its connect options make it ten times SQLite's size.
+    Postgres(Box<PostgresStore>),
 }
 
 /// Runs `$body` with `$db` bound to the engine's store, whichever it is.
@@ -146,7 +147,7 @@ impl Store {
                 let db = PostgresStore::open(database_url, options).await?;
                 Ok(Self {
                     writer: db.writer.clone(),
-                    engine: Engine::Postgres(db),
+                    engine: Engine::Postgres(Box::new(db)),
                 })
             }
         }
