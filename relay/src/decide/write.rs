@@ -4,7 +4,7 @@
 use super::{DecideError, Decision, Written};
 use crate::config::Config;
 use crate::state::AppState;
-use crate::store::{ConversationRow, StoreTx};
+use crate::store::{ConversationRow, Lookahead, StoreTx};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,12 +74,49 @@ where
     W: FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
 {
     let begun = Instant::now();
-    let ctx = Context {
+    let ctx = context(state);
+    let written = state.store.write(move |tx| work(&ctx, tx));
+    durable(state, begun, written)
+}
+
+/// Like [`commit`], for a decision that may be taken more than once in its transaction (only
+/// the last is kept), so the store may defer its messages and read `lookahead` ahead for it
+/// with the rest of its batch. Each run decides from what it reads in `tx` alone.
+pub(super) fn commit_again<T, W>(
+    state: &AppState,
+    lookahead: Lookahead,
+    mut work: W,
+) -> impl Future<Output = Result<T, DecideError>> + Send + use<T, W>
+where
+    T: Committed + Send + 'static,
+    W: FnMut(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
+{
+    let begun = Instant::now();
+    let ctx = context(state);
+    let written = state
+        .store
+        .write_again(Some(lookahead), move |tx| work(&ctx, tx));
+    durable(state, begun, written)
+}
+
+fn context(state: &AppState) -> Context {
+    Context {
         config: Arc::clone(&state.config),
         now: state.clock.now(),
-    };
+    }
+}
+
+/// Waits for `written`, queued at `begun`, then counts what it made durable.
+fn durable<T, F>(
+    state: &AppState,
+    begun: Instant,
+    written: F,
+) -> impl Future<Output = F::Output> + Send + use<T, F>
+where
+    T: Committed + Send,
+    F: Future<Output = Result<T, DecideError>> + Send,
+{
     let metrics = state.metrics.clone();
-    let written = state.store.write(move |tx| work(&ctx, tx));
     async move {
         let done = written.await.map_err(|error| match error {
             // The store's capacity check caught what the decision's own check did not.
