@@ -110,6 +110,8 @@ pub(super) struct PostgresWriter {
     flush_failed: bool,
     /// The transaction holds more than what was read ahead and deferred.
     written: bool,
+    /// Savepoints sent in this transaction.
+    subtransactions: usize,
 }
 
 /// Where the batch's transaction stands. Transaction and savepoint commands go out together
@@ -144,6 +146,7 @@ impl PostgresWriter {
             deferring: true,
             flush_failed: false,
             written: false,
+            subtransactions: 0,
         })
     }
 

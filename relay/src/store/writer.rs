@@ -26,6 +26,11 @@ use work::{Work, Write};
 pub(super) trait WriteConnection: StoreWrites {
     /// Writes sharing one commit, at most: bounds the latency of the first under a flood.
     const MAX_BATCH: usize;
+    /// How many more writes a round of the open transaction may take, when the engine bounds
+    /// what its writes open (each write that runs statements may open a subtransaction).
+    fn room(&self) -> usize {
+        usize::MAX
+    }
     /// Opens the batch's transaction.
     fn begin(&mut self) -> Result<(), StoreError>;
     /// Whether the engine would read `lookahead` ahead, not having it yet. An engine whose
@@ -214,7 +219,7 @@ fn run<C: WriteConnection>(
                     Command::Write(work) => round.push(work),
                     Command::Flush(done) => batch.flushes.push(done),
                 }
-                if batch.kept.len() + round.len() < C::MAX_BATCH {
+                if batch.kept.len() + round.len() < C::MAX_BATCH && round.len() < conn.room() {
                     next = commands.try_recv().ok();
                 }
             }
@@ -222,7 +227,7 @@ fn run<C: WriteConnection>(
                 break;
             }
             batch.run_round(conn, round);
-            if batch.kept.len() < C::MAX_BATCH {
+            if batch.kept.len() < C::MAX_BATCH && conn.room() > 0 {
                 next = commands.try_recv().ok();
             }
         }

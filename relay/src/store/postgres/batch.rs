@@ -46,11 +46,19 @@ impl PostgresWriter {
     }
 }
 
+/// Subtransactions (savepoints that wrote or locked) in one transaction, at most: beyond 64
+/// PostgreSQL's per-backend cache overflows and every other session's snapshot checks slow down.
+/// A round takes no more writes than could each open one.
+const SUBTRANSACTIONS: usize = 64;
+
 impl WriteConnection for PostgresWriter {
-    /// Each write that runs statements is a subtransaction; beyond 64 in one transaction
-    /// PostgreSQL's per-backend cache overflows and every other session's snapshot checks slow
-    /// down.
-    const MAX_BATCH: usize = 64;
+    /// Writes whose messages are deferred open no subtransaction, so many more of them than
+    /// [`SUBTRANSACTIONS`] share a commit, and its round trips and WAL flush.
+    const MAX_BATCH: usize = 256;
+
+    fn room(&self) -> usize {
+        SUBTRANSACTIONS.saturating_sub(self.subtransactions)
+    }
 
     fn begin(&mut self) -> Result<(), StoreError> {
         self.batch = BatchStep::NotBegun;
@@ -58,6 +66,7 @@ impl WriteConnection for PostgresWriter {
         self.ahead.forget();
         self.mark = 0;
         self.written = false;
+        self.subtransactions = 0;
         self.deferring = true;
         self.in_savepoint = false;
         self.flush_failed = false;
@@ -78,6 +87,7 @@ impl WriteConnection for PostgresWriter {
         let opened = if first {
             self.step("")
         } else {
+            self.subtransactions += 1;
             self.step("SAVEPOINT ahead")
         };
         if opened.is_err() {

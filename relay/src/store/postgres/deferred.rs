@@ -78,6 +78,7 @@ impl PostgresWriter {
         }
         let guarded = self.written;
         let sent = if guarded {
+            self.subtransactions += 1;
             self.step("SAVEPOINT flush")
                 .and_then(|()| self.send_deferred(count))
         } else {
@@ -121,6 +122,7 @@ impl PostgresWriter {
                 self.flush_failed = true;
                 return Err(error);
             }
+            self.subtransactions += 1;
             self.step("SAVEPOINT write")?;
             self.in_savepoint = true;
             self.written = true;
