@@ -25,13 +25,16 @@ const LOCK_CURRENT: &str = concat!(
 /// locks one.
 const LOCK_AGENTS: &str =
     "SELECT id, presence FROM agents WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+/// Each key probes the client-id index: the subquery is kept apart (`OFFSET 0`), or the planner
+/// may rather read every message of the customers' conversations and filter them.
 const BY_CLIENT_IDS: &str = concat!(
     "SELECT ",
     message_columns!("m."),
     ", c.id AS conversation_id, k.issuer, k.subject, k.workstream \
      FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[]) \
          AS k(issuer, subject, workstream, client_id) \
-     JOIN messages m ON m.client_id = k.client_id AND m.author_kind = 'customer' \
+     CROSS JOIN LATERAL (SELECT * FROM messages WHERE client_id = k.client_id \
+         AND author_kind = 'customer' OFFSET 0) AS m \
      JOIN conversations c ON c.id = m.conversation_id AND c.issuer = k.issuer \
          AND c.subject = k.subject AND c.workstream = k.workstream"
 );
