@@ -5,8 +5,8 @@
 use crate::config::{AgentConfig, WorkstreamConfig};
 use crate::state::AppState;
 use crate::store::{
-    ConversationRow, CustomerIdentity, MessageAuthorRow, NewConversation, NewMessage, StoreError,
-    StoreTx,
+    ConversationRow, CustomerIdentity, Lookahead, MessageAuthorRow, NewConversation, NewMessage,
+    StoreError, StoreTx,
 };
 use tetap_shared::rules::{self, AgentNotice, Event, RuleError, Timer};
 use tetap_shared::{AuthorKind, ConversationId, Message};
@@ -23,7 +23,7 @@ pub use customer_presence::{
 
 use transition::{commit_transition, system_author};
 pub use transition::{facts, keep_same_agent};
-use write::{Context, CustomerDetails, commit};
+use write::{Context, CustomerDetails, commit, commit_again};
 
 /// What one committed decision changed.
 #[derive(Clone, Debug)]
@@ -106,7 +106,10 @@ pub enum AgentAction {
 
 /// Commits a customer's message, starting a conversation when they have none (R9). The write is
 /// queued when this is called: a socket's messages are stored in the order it sent them even
-/// when it waits for none of them before reading the next.
+/// when it waits for none of them before reading the next. It may run more than once in its
+/// transaction (only the last run is kept), so the store reads the customer's conversation and
+/// client id ahead with the rest of the batch's and, where the rules change nothing, sends the
+/// message with the batch's others in one statement.
 pub fn customer_message(
     state: &AppState,
     write: CustomerWrite<'_>,
@@ -120,7 +123,11 @@ pub fn customer_message(
     let mode = write.workstream.mode;
     let offline_chat = write.workstream.offline_chat;
     let new = write.new;
-    commit(state, move |ctx, tx| {
+    let lookahead = Lookahead {
+        identity: identity.clone(),
+        client_id: new.client_id.clone(),
+    };
+    commit_again(state, lookahead, move |ctx, tx| {
         if let Some(client_id) = &new.client_id
             && let Some((conversation, message)) =
                 tx.customer_message_by_client_id(&identity, client_id)?

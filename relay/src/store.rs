@@ -13,8 +13,8 @@ mod sqlite;
 mod writer;
 
 pub use interface::{
-    AgentWrites, ConversationWrites, MessageWrites, PresenceWrites, SecretWrites, StoreTx,
-    StoreWrites, TimerWrites,
+    AgentWrites, ConversationWrites, Lookahead, MessageWrites, PresenceWrites, SecretWrites,
+    StoreTx, StoreWrites, TimerWrites,
 };
 pub use rows::{
     ConversationRow, CustomerIdentity, DueTimer, MessageAuthorRow, NewConversation, NewMessage,
@@ -105,7 +105,8 @@ impl Default for StoreOptions {
 #[derive(Clone, Debug)]
 enum Engine {
     Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    /// Boxed: its connect options make it ten times SQLite's size.
+    Postgres(Box<PostgresStore>),
 }
 
 /// Runs `$body` with `$db` bound to the engine's store, whichever it is.
@@ -146,7 +147,7 @@ impl Store {
                 let db = PostgresStore::open(database_url, options).await?;
                 Ok(Self {
                     writer: db.writer.clone(),
-                    engine: Engine::Postgres(db),
+                    engine: Engine::Postgres(Box::new(db)),
                 })
             }
         }
@@ -175,6 +176,24 @@ impl Store {
         self.writer.write(work)
     }
 
+    /// Like [`Store::write`], for a write that may run more than once: only its last run is
+    /// kept, every other undone. The engine may then defer its effects and send them with the
+    /// rest of its batch's in one statement (PostgreSQL), and read `lookahead` ahead for all of
+    /// the batch's writes at once; should the deferred statement fail, the writes it held run
+    /// again one by one. So `work` must decide from what it reads in `tx` alone.
+    pub fn write_again<T, E, W>(
+        &self,
+        lookahead: Option<Lookahead>,
+        work: W,
+    ) -> impl Future<Output = Result<T, E>> + use<T, E, W>
+    where
+        W: FnMut(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.write_again(lookahead, work)
+    }
+
     /// Whether the database answers (`/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_engine!(self, db => db.ping().await)
@@ -183,6 +202,12 @@ impl Store {
     /// `(commits, writes)` since start: how well group commit batches.
     pub fn commit_counts(&self) -> (u64, u64) {
         self.writer.counts()
+    }
+
+    /// Writes committed since start whose effects went to the database together with the rest
+    /// of their batch's, in one statement.
+    pub fn deferred_writes(&self) -> u64 {
+        self.writer.deferred_count()
     }
 
     /// Waits for in-flight writes, then closes the readers.

@@ -4,7 +4,7 @@
 use super::{DecideError, Decision, Written};
 use crate::config::Config;
 use crate::state::AppState;
-use crate::store::{ConversationRow, StoreTx};
+use crate::store::{ConversationRow, Lookahead, StoreTx};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,30 +74,96 @@ where
     W: FnOnce(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
 {
     let begun = Instant::now();
-    let ctx = Context {
+    let ctx = context(state);
+    let committing = Committing::new(state);
+    let marking = committing.clone();
+    let written = state.store.write(move |tx| marking.mark(work(&ctx, tx)));
+    durable(state, begun, committing, written)
+}
+
+/// Like [`commit`], for a decision that may be taken more than once in its transaction (only
+/// the last is kept), so the store may defer its messages and read `lookahead` ahead for it
+/// with the rest of its batch. Each run decides from what it reads in `tx` alone.
+pub(super) fn commit_again<T, W>(
+    state: &AppState,
+    lookahead: Lookahead,
+    mut work: W,
+) -> impl Future<Output = Result<T, DecideError>> + Send + use<T, W>
+where
+    T: Committed + Send + 'static,
+    W: FnMut(&Context, &mut StoreTx<'_>) -> Result<T, DecideError> + Send + 'static,
+{
+    let begun = Instant::now();
+    let ctx = context(state);
+    let committing = Committing::new(state);
+    let marking = committing.clone();
+    let written = state
+        .store
+        .write_again(Some(lookahead), move |tx| marking.mark(work(&ctx, tx)));
+    durable(state, begun, committing, written)
+}
+
+/// The messages a write is committing, marked for the relay's peers until it publishes them:
+/// another relay's note or a catch-up may read them from the tables first, and must leave
+/// them to this relay (the sender gets its ack, not an echo). A write taken again unmarks
+/// what its earlier run made.
+#[derive(Clone)]
+struct Committing {
+    peers: crate::peers::Peers,
+    ids: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Committing {
+    fn new(state: &AppState) -> Self {
+        Self {
+            peers: state.peers.clone(),
+            ids: Arc::default(),
+        }
+    }
+
+    fn mark<T: Committed>(&self, done: Result<T, DecideError>) -> Result<T, DecideError> {
+        let mut ids = self
+            .ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.peers.not_committed(&ids);
+        *ids = match &done {
+            Ok(done) => self.peers.committing(done.messages()),
+            Err(_) => Vec::new(),
+        };
+        done
+    }
+
+    /// The write failed: nothing it marked will be published.
+    fn failed(&self) {
+        let ids = std::mem::take(&mut *self.ids.lock().unwrap_or_else(|p| p.into_inner()));
+        self.peers.not_committed(&ids);
+    }
+}
+
+fn context(state: &AppState) -> Context {
+    Context {
         config: Arc::clone(&state.config),
         now: state.clock.now(),
-    };
+    }
+}
+
+/// Waits for `written`, queued at `begun`, then counts what it made durable.
+fn durable<T, F>(
+    state: &AppState,
+    begun: Instant,
+    committing: Committing,
+    written: F,
+) -> impl Future<Output = F::Output> + Send + use<T, F>
+where
+    T: Committed + Send,
+    F: Future<Output = Result<T, DecideError>> + Send,
+{
     let metrics = state.metrics.clone();
-    let peers = state.peers.clone();
-    let committing = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let written = {
-        let (peers, committing) = (peers.clone(), Arc::clone(&committing));
-        state.store.write(move |tx| {
-            let done = work(&ctx, tx)?;
-            // Committed before this relay publishes it: the other relays' catch-ups must not
-            // publish it here first.
-            if let Ok(mut ids) = committing.lock() {
-                *ids = peers.committing(done.messages());
-            }
-            Ok(done)
-        })
-    };
     async move {
         let written = written.await;
         if written.is_err() {
-            let ids = committing.lock().map(|mut ids| std::mem::take(&mut *ids));
-            peers.not_committed(&ids.unwrap_or_default());
+            committing.failed();
         }
         let done = written.map_err(|error| match error {
             // The store's capacity check caught what the decision's own check did not.

@@ -13,6 +13,15 @@ use super::{
 use tetap_shared::rules::Timer;
 use tetap_shared::{ConversationId, Message};
 
+/// What a write is about to look up, which an engine may read ahead for every write of a batch
+/// at once ([`super::Store::write_again`]): the customer's current conversation (locked, as
+/// [`ConversationWrites::current_conversation`] locks it) and their message with `client_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookahead {
+    pub identity: CustomerIdentity,
+    pub client_id: Option<String>,
+}
+
 /// One write transaction on any engine: what [`super::Store::write`] hands a write.
 pub type StoreTx<'a> = dyn StoreWrites + 'a;
 

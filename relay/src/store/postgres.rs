@@ -4,7 +4,10 @@
 //! several relays at once take turns on the rows they share.
 
 mod agents;
+mod ahead;
+mod batch;
 mod conversations;
+mod deferred;
 mod messages;
 mod peers;
 mod presence;
@@ -12,7 +15,7 @@ mod timers;
 
 pub(super) use peers::PostgresListener;
 
-use super::writer::{WriteConnection, Writer};
+use super::writer::Writer;
 use super::{AT_CAPACITY, StoreError, StoreOptions};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::{Query, QueryAs, QueryScalar};
@@ -87,26 +90,41 @@ impl PostgresStore {
 
 /// The writer thread's connection, driven by the thread's own single-threaded runtime: each
 /// statement of a write is one blocking round trip, so a decision stays plain synchronous Rust
-/// between its statements, exactly as on SQLite.
+/// between its statements, exactly as on SQLite. What a batch reads ahead and defers, and how
+/// its transaction stands, is kept here too (see `batch`, `ahead` and `deferred`).
 pub(super) struct PostgresWriter {
     runtime: tokio::runtime::Runtime,
     conn: PgConnection,
     connect: PgConnectOptions,
     batch: BatchStep,
+    ahead: ahead::Ahead,
+    /// How many deferred messages are the earlier writes' (the current write's follow).
+    mark: usize,
+    /// The current write's savepoint was sent: it ran a statement of its own.
+    in_savepoint: bool,
+    /// The current write may run again, so its messages may be deferred.
+    may_defer: bool,
+    /// Whether writes may defer in this batch: not after sending what they deferred failed.
+    deferring: bool,
+    /// Sending the earlier writes' deferred messages failed during the current write.
+    flush_failed: bool,
+    /// The transaction holds more than what was read ahead and deferred.
+    written: bool,
+    /// Savepoints sent in this transaction.
+    subtransactions: usize,
 }
 
 /// Where the batch's transaction stands. Transaction and savepoint commands go out together
 /// with the next one (`BEGIN; SAVEPOINT …`, `RELEASE …; SAVEPOINT …`), so a write costs one
-/// round trip for its savepoint, not two: each round trip is time the writer's batch holds its
-/// row locks.
+/// round trip for its savepoint, not two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BatchStep {
-    /// No transaction yet: the first savepoint begins it.
+    /// No transaction yet: the first command begins it.
     NotBegun,
-    /// Inside the transaction, no savepoint open.
+    /// Inside the transaction, nothing due.
     Open,
-    /// The last write succeeded; its savepoint is released with the next one's opening.
-    Released,
+    /// This savepoint is done with; it is released with the next command.
+    Released(&'static str),
 }
 
 impl PostgresWriter {
@@ -121,11 +139,25 @@ impl PostgresWriter {
             conn,
             connect,
             batch: BatchStep::NotBegun,
+            ahead: ahead::Ahead::default(),
+            mark: 0,
+            in_savepoint: false,
+            may_defer: false,
+            deferring: true,
+            flush_failed: false,
+            written: false,
+            subtransactions: 0,
         })
     }
 
-    /// Runs a statement; how many rows it touched.
+    /// Runs a statement of a write; how many rows it touched.
     fn execute(&mut self, query: Query<'_, Postgres, PgArguments>) -> Result<u64, StoreError> {
+        self.before_statement()?;
+        self.raw_execute(query)
+    }
+
+    /// Runs a statement of the batch's own (nothing deferred goes first).
+    fn raw_execute(&mut self, query: Query<'_, Postgres, PgArguments>) -> Result<u64, StoreError> {
         Ok(self
             .runtime
             .block_on(query.execute(&mut self.conn))?
@@ -140,13 +172,26 @@ impl PostgresWriter {
     where
         O: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
     {
+        self.before_statement()?;
         Ok(self
             .runtime
             .block_on(query.fetch_optional(&mut self.conn))?)
     }
 
-    /// Runs a query for every row.
+    /// Runs a query of a write for every row.
     fn all<O>(&mut self, query: QueryAs<'_, Postgres, O, PgArguments>) -> Result<Vec<O>, StoreError>
+    where
+        O: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
+    {
+        self.before_statement()?;
+        self.raw_all(query)
+    }
+
+    /// Runs a query of the batch's own for every row (nothing deferred goes first).
+    fn raw_all<O>(
+        &mut self,
+        query: QueryAs<'_, Postgres, O, PgArguments>,
+    ) -> Result<Vec<O>, StoreError>
     where
         O: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
     {
@@ -162,11 +207,12 @@ impl PostgresWriter {
         O: Send + Unpin,
         (O,): for<'r> sqlx::FromRow<'r, PgRow>,
     {
+        self.before_statement()?;
         Ok(self.runtime.block_on(query.fetch_one(&mut self.conn))?)
     }
 
     /// Runs statements without parameters in one round trip.
-    fn simple(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+    fn simple(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.runtime
             .block_on(sqlx::raw_sql(sql).execute(&mut self.conn))
             .map(drop)
@@ -178,55 +224,6 @@ async fn connect_once(connect: &PgConnectOptions) -> Result<PgConnection, StoreE
         .await
         .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?
         .map_err(StoreError::from)
-}
-
-impl WriteConnection for PostgresWriter {
-    /// Each write is a subtransaction; beyond 64 in one transaction PostgreSQL's per-backend
-    /// cache overflows and every other session's snapshot checks slow down.
-    const MAX_BATCH: usize = 64;
-
-    fn begin(&mut self) -> Result<(), StoreError> {
-        self.batch = BatchStep::NotBegun;
-        Ok(())
-    }
-
-    fn savepoint(&mut self) -> Result<(), StoreError> {
-        match self.batch {
-            BatchStep::NotBegun => {
-                if self.simple("BEGIN; SAVEPOINT write").is_err() {
-                    // The server restarted or the connection broke while idle: nothing of this
-                    // batch was sent yet, so connect again, once, and begin there.
-                    let fresh = self.runtime.block_on(connect_once(&self.connect))?;
-                    let stale = std::mem::replace(&mut self.conn, fresh);
-                    drop(self.runtime.block_on(stale.close()));
-                    self.simple("BEGIN; SAVEPOINT write")?;
-                }
-            }
-            BatchStep::Open => self.simple("SAVEPOINT write")?,
-            BatchStep::Released => self.simple("RELEASE SAVEPOINT write; SAVEPOINT write")?,
-        }
-        self.batch = BatchStep::Open;
-        Ok(())
-    }
-
-    fn release(&mut self) -> Result<(), StoreError> {
-        // Released with the next write's savepoint, or by the commit.
-        self.batch = BatchStep::Released;
-        Ok(())
-    }
-
-    fn roll_back_write(&mut self) {
-        let _ = self.simple("ROLLBACK TO SAVEPOINT write; RELEASE SAVEPOINT write");
-        self.batch = BatchStep::Open;
-    }
-
-    fn commit(&mut self) -> Result<(), String> {
-        self.batch = BatchStep::NotBegun;
-        self.simple("COMMIT").map_err(|error| {
-            let _ = self.simple("ROLLBACK");
-            error.to_string()
-        })
-    }
 }
 
 /// The capacity check's refusal (the trigger's exception, or the agents' CHECK) as its own

@@ -4,40 +4,71 @@
 //! commits at once and every write queued meanwhile shares the next commit. A write that fails
 //! rolls back to its savepoint alone; its batch commits without it. A write's caller hears back
 //! only after the commit that made it durable.
+//!
+//! A write that may run again (a customer's message) may have its effects deferred by the
+//! engine and sent with the rest of its batch's in one statement (PostgreSQL, where each
+//! statement is a round trip). Should that statement fail, nothing deferred is kept, and the
+//! writes it held run again one by one, so that a bad one fails alone there too.
 
-use super::{StoreError, StoreTx, StoreWrites};
-use std::panic::AssertUnwindSafe;
+mod batch;
+mod work;
+
+use super::{Lookahead, StoreError, StoreTx, StoreWrites};
+use batch::Batch;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
+use work::{Work, Write};
 
 /// An engine's write connection: the transaction and savepoint steps the batch takes, and the
 /// writes themselves ([`StoreWrites`]) inside them.
 pub(super) trait WriteConnection: StoreWrites {
     /// Writes sharing one commit, at most: bounds the latency of the first under a flood.
     const MAX_BATCH: usize;
+    /// How many more writes a round of the open transaction may take, when the engine bounds
+    /// what its writes open (each write that runs statements may open a subtransaction).
+    fn room(&self) -> usize {
+        usize::MAX
+    }
     /// Opens the batch's transaction.
     fn begin(&mut self) -> Result<(), StoreError>;
-    /// Opens one write's savepoint.
-    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Whether the engine would read `lookahead` ahead, not having it yet. An engine whose
+    /// reads cost no round trip reads nothing ahead.
+    fn wants_look_ahead(&self, _lookahead: &Lookahead) -> bool {
+        false
+    }
+    /// Reads, for all of them at once, what the writes about to run will look up; they find it
+    /// there instead of asking one by one.
+    fn look_ahead(&mut self, _ahead: &[&Lookahead]) {}
+    /// Opens one write's savepoint. `again`: the write may run again, so the engine may defer
+    /// its effects to [`WriteConnection::flush`].
+    fn savepoint(&mut self, again: bool) -> Result<(), StoreError>;
     /// Keeps what the write did, in the batch.
     fn release(&mut self) -> Result<(), StoreError>;
     /// Undoes what the write did (and leaves its savepoint).
     fn roll_back_write(&mut self);
+    /// Whether effects of kept writes are deferred, not yet sent.
+    fn deferred(&self) -> bool {
+        false
+    }
+    /// Sends what is deferred. When that fails, everything deferred is undone (and nothing
+    /// else), the engine defers no more in this batch, and the writes that deferred it must
+    /// run again.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Whether sending deferred effects failed during the write that just ran (a statement of
+    /// its own needed them sent first); asked once after each write.
+    fn flush_failed(&mut self) -> bool {
+        false
+    }
     /// Commits the batch; on failure rolls it back and says why.
     fn commit(&mut self) -> Result<(), String>;
 }
 
-/// Tells a write's caller how its commit went.
-type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
-/// A write as the thread sees it: given the transaction (or why it could not run), it returns
-/// what to tell the caller after the commit, or `None` when it failed and must be undone (the
-/// caller was told already).
-type Job = Box<dyn FnOnce(Result<&mut StoreTx<'_>, StoreError>) -> Option<Deliver> + Send>;
-
 enum Command {
-    Write(Job),
+    Write(Box<dyn Work>),
     /// Answers once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -53,6 +84,7 @@ pub(super) struct Writer {
 struct Counts {
     commits: AtomicU64,
     writes: AtomicU64,
+    deferred: AtomicU64,
 }
 
 impl std::fmt::Debug for Writer {
@@ -107,28 +139,34 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
     {
         let (told, outcome) = oneshot::channel::<Result<T, E>>();
-        let job: Job = Box::new(move |tx| {
-            let tx = match tx {
-                Ok(tx) => tx,
-                Err(error) => {
-                    let _ = told.send(Err(error.into()));
-                    return None;
-                }
-            };
-            match work(tx) {
-                Ok(value) => Some(Box::new(move |committed: Result<(), String>| {
-                    let result = committed
-                        .map(|()| value)
-                        .map_err(|error| StoreError::Commit(error).into());
-                    let _ = told.send(result);
-                })),
-                Err(error) => {
-                    let _ = told.send(Err(error));
-                    None
-                }
-            }
-        });
-        let queued = self.commands.send(Command::Write(job)).is_ok();
+        self.queue(Box::new(Write::once(work, told)), outcome)
+    }
+
+    /// Like [`Writer::write`], for a write that may run more than once (each run undone but
+    /// the last), so the engine may defer its effects and read `lookahead` ahead for it.
+    pub(super) fn write_again<T, E, W>(
+        &self,
+        lookahead: Option<Lookahead>,
+        work: W,
+    ) -> impl Future<Output = Result<T, E>> + use<T, E, W>
+    where
+        W: FnMut(&mut StoreTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (told, outcome) = oneshot::channel::<Result<T, E>>();
+        self.queue(Box::new(Write::again(lookahead, work, told)), outcome)
+    }
+
+    fn queue<T, E>(
+        &self,
+        work: Box<dyn Work>,
+        outcome: oneshot::Receiver<Result<T, E>>,
+    ) -> impl Future<Output = Result<T, E>> + use<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let queued = self.commands.send(Command::Write(work)).is_ok();
         async move {
             if !queued {
                 return Err(StoreError::Commit("the writer stopped".into()).into());
@@ -147,6 +185,12 @@ impl Writer {
         )
     }
 
+    /// Writes committed so far whose effects went to the database together with the rest of
+    /// their batch's.
+    pub(super) fn deferred_count(&self) -> u64 {
+        self.counts.deferred.load(Ordering::SeqCst)
+    }
+
     /// Waits until everything queued so far is committed (at shutdown).
     pub(super) async fn flush(&self) {
         let (done, flushed) = oneshot::channel();
@@ -156,7 +200,9 @@ impl Writer {
     }
 }
 
-/// The writer thread: one batch (one transaction) at a time, until every handle is gone.
+/// The writer thread: one batch (one transaction) at a time, until every handle is gone. A
+/// batch takes what is queued in rounds: the writes of a round are read ahead for together,
+/// then run in order; a round ends the batch when nothing more is queued.
 fn run<C: WriteConnection>(
     conn: &mut C,
     commands: &mpsc::Receiver<Command>,
@@ -166,75 +212,33 @@ fn run<C: WriteConnection>(
     while let Ok(first) = commands.recv() {
         let mut batch = Batch::default();
         let mut next = Some(first);
-        while let Some(command) = next.take() {
-            match command {
-                Command::Write(job) => batch.run(conn, job),
-                Command::Flush(done) => batch.flushes.push(done),
+        loop {
+            let mut round = Vec::new();
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Write(work) => round.push(work),
+                    Command::Flush(done) => batch.flushes.push(done),
+                }
+                if batch.kept.len() + round.len() < C::MAX_BATCH && round.len() < conn.room() {
+                    next = commands.try_recv().ok();
+                }
             }
-            if batch.delivered.len() < C::MAX_BATCH {
+            if round.is_empty() {
+                break;
+            }
+            batch.run_round(conn, round);
+            if batch.kept.len() < C::MAX_BATCH && conn.room() > 0 {
                 next = commands.try_recv().ok();
             }
         }
-        let writes = batch.delivered.len();
-        batch.commit(conn);
+        let writes = batch.kept.len();
+        counts
+            .deferred
+            .fetch_add(batch.commit(conn), Ordering::SeqCst);
         if writes > 0 {
             counts.commits.fetch_add(1, Ordering::SeqCst);
             counts.writes.fetch_add(writes as u64, Ordering::SeqCst);
             metrics.committed_batch(writes);
-        }
-    }
-}
-
-/// The writes of one transaction.
-#[derive(Default)]
-struct Batch {
-    /// `BEGIN` was issued and not yet committed.
-    open: bool,
-    delivered: Vec<Deliver>,
-    flushes: Vec<oneshot::Sender<()>>,
-}
-
-impl Batch {
-    /// Runs one write in its savepoint; undoes it when it fails or panics.
-    fn run<C: WriteConnection>(&mut self, conn: &mut C, job: Job) {
-        if let Err(error) = self.savepoint(conn) {
-            job(Err(error));
-            return;
-        }
-        // A panicking write is undone like a failed one; its caller hears "the writer stopped"
-        // from the dropped channel, and the thread goes on serving everyone else.
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let tx: &mut StoreTx<'_> = &mut *conn;
-            job(Ok(tx))
-        }));
-        match outcome {
-            Ok(Some(deliver)) => match conn.release() {
-                Ok(()) => self.delivered.push(deliver),
-                Err(error) => {
-                    conn.roll_back_write();
-                    deliver(Err(error.to_string()));
-                }
-            },
-            Ok(None) | Err(_) => conn.roll_back_write(),
-        }
-    }
-
-    fn savepoint<C: WriteConnection>(&mut self, conn: &mut C) -> Result<(), StoreError> {
-        if !self.open {
-            conn.begin()?;
-            self.open = true;
-        }
-        conn.savepoint()
-    }
-
-    /// Commits (one WAL flush) and tells every write in the batch, then every flush.
-    fn commit<C: WriteConnection>(self, conn: &mut C) {
-        let outcome = if self.open { conn.commit() } else { Ok(()) };
-        for deliver in self.delivered {
-            deliver(outcome.clone());
-        }
-        for done in self.flushes {
-            let _ = done.send(());
         }
     }
 }

@@ -4,6 +4,7 @@
 //! gapless `seq`, exactly-once timers and customer presence as rows (R11) — each also under two
 //! writers at once, as two relays sharing one database are.
 
+mod deferred;
 mod two_writers;
 
 use crate::relay::support::database::store_url;

@@ -54,6 +54,9 @@ impl AgentWrites for PostgresWriter {
     }
 
     fn is_online(&mut self, agent_id: &str) -> Result<bool, StoreError> {
+        if let Some(online) = self.ahead.is_online(agent_id) {
+            return Ok(online);
+        }
         let presence: Option<(String,)> = self.optional(
             sqlx::query_as("SELECT presence FROM agents WHERE id = $1 FOR UPDATE").bind(agent_id),
         )?;

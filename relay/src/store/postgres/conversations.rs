@@ -163,6 +163,9 @@ impl PostgresStore {
 
 impl ConversationWrites for PostgresWriter {
     fn conversation(&mut self, id: &ConversationId) -> Result<Option<ConversationRow>, StoreError> {
+        if let Some(row) = self.ahead.conversation(id) {
+            return Ok(Some(row));
+        }
         let raw = self.optional(sqlx::query_as::<_, RawConversation>(BY_ID_LOCKED).bind(&id.0))?;
         raw.map(ConversationRow::try_from).transpose()
     }
@@ -171,6 +174,9 @@ impl ConversationWrites for PostgresWriter {
         &mut self,
         identity: &CustomerIdentity,
     ) -> Result<Option<ConversationRow>, StoreError> {
+        if let Some(row) = self.ahead.current(identity) {
+            return Ok(row);
+        }
         let raw = self.optional(
             sqlx::query_as::<_, RawConversation>(CURRENT_LOCKED)
                 .bind(&identity.issuer)

@@ -1,5 +1,7 @@
 //! Messages on PostgreSQL: numbering and committing new ones, finding a resend by its client id,
-//! and reading pages by `seq` (keyset pagination, never OFFSET).
+//! and reading pages by `seq` (keyset pagination, never OFFSET). A write that may run again
+//! numbers its messages into a conversation read ahead without a round trip (`ahead`), and
+//! they are sent with the batch's others (`deferred`).
 
 use super::super::rows::{MESSAGE_COLUMNS, RawMessage, message_page, stored_message};
 use super::super::to_i64;
@@ -87,6 +89,9 @@ impl MessageWrites for PostgresWriter {
         identity: &CustomerIdentity,
         client_id: &str,
     ) -> Result<Option<(ConversationId, Message)>, StoreError> {
+        if let Some(found) = self.ahead.customer_message(identity, client_id) {
+            return Ok(found);
+        }
         let found = self.optional(
             sqlx::query_as::<_, RawMessageIn>(CUSTOMER_MESSAGE_BY_CLIENT_ID)
                 .bind(client_id)
@@ -119,6 +124,12 @@ impl MessageWrites for PostgresWriter {
         system_kind: Option<&str>,
         new: &NewMessage,
     ) -> Result<Message, StoreError> {
+        if self.may_defer
+            && !self.in_savepoint
+            && let Some(deferred) = self.ahead.defer(conversation, author, system_kind, new)
+        {
+            return deferred;
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let seq: i64 = self.scalar(
             sqlx::query_scalar(INSERT)
