@@ -11,20 +11,31 @@ use std::sync::{Arc, Mutex};
 use tetap_shared::{AgentEvent, ServerFrame};
 use tokio::sync::broadcast;
 
-/// Frames queued per subscriber before a slow socket is dropped (and resumes from the store).
-/// Every slot is allocated up front, per customer, so it stays small.
-const BACKLOG: usize = 32;
+/// Frames queued per customer socket before a slow one is dropped (and resumes from the
+/// store). Every slot is allocated up front, per customer, so it stays small.
+const CUSTOMER_BACKLOG: usize = 32;
+/// Events queued per agent event stream. An agent sees every queued conversation of their
+/// workstreams, and one group commit (on PostgreSQL up to 256 writes) publishes its decisions
+/// at once: a backlog of 32 closed busy consoles in bursts. Agents are few; 1,024 slots cost
+/// about 40 KB each.
+const AGENT_BACKLOG: usize = 1024;
 
 /// Channels by key; a key's channel lives while it has subscribers.
-struct Topics<K, T>(Mutex<HashMap<K, broadcast::Sender<Arc<T>>>>);
+struct Topics<K, T> {
+    channels: Mutex<HashMap<K, broadcast::Sender<Arc<T>>>>,
+    backlog: usize,
+}
 
 impl<K: Eq + Hash + Clone, T> Topics<K, T> {
-    fn new() -> Self {
-        Self(Mutex::new(HashMap::new()))
+    fn new(backlog: usize) -> Self {
+        Self {
+            channels: Mutex::new(HashMap::new()),
+            backlog,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, broadcast::Sender<Arc<T>>>> {
-        self.0
+        self.channels
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -32,7 +43,7 @@ impl<K: Eq + Hash + Clone, T> Topics<K, T> {
     fn subscribe(&self, key: &K) -> broadcast::Receiver<Arc<T>> {
         self.lock()
             .entry(key.clone())
-            .or_insert_with(|| broadcast::channel(BACKLOG).0)
+            .or_insert_with(|| broadcast::channel(self.backlog).0)
             .subscribe()
     }
 
@@ -77,8 +88,8 @@ pub struct Hub {
 impl Default for Hub {
     fn default() -> Self {
         Self {
-            customers: Arc::new(Topics::new()),
-            agents: Arc::new(Topics::new()),
+            customers: Arc::new(Topics::new(CUSTOMER_BACKLOG)),
+            agents: Arc::new(Topics::new(AGENT_BACKLOG)),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! relay that dies takes nothing with it. Always on PostgreSQL, whatever `TETAP_TEST_STORE`
 //! says: a SQLite file has one relay.
 
+mod bursts;
 mod crossing;
 mod group;
 mod kills;
