@@ -13,6 +13,9 @@ use tetap_shared::{AgentEvent, ConversationId, ConversationState, Message, Serve
 const MESSAGES_AT_ONCE: u32 = 500;
 /// Conversations or customers asked for in one statement.
 const ROWS_AT_ONCE: usize = 1000;
+/// Decisions published before letting the sockets' tasks run: a batch of notes read at once
+/// must not fill an agent stream's backlog before its task could send any of it.
+const PUBLISH_AT_ONCE: usize = 16;
 
 /// A conversation's notes of one batch, merged: the oldest `before`, every notice.
 #[derive(Default)]
@@ -102,6 +105,7 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
         }
     }
     let mut messages = read_messages(state, &wanted).await?;
+    let mut published = 0usize;
     for id in order {
         let (Some(row), Some(change)) = (rows.get(&id), changes.remove(&id)) else {
             continue;
@@ -125,6 +129,10 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
             timers_changed: false,
         };
         state.peers.arrived(state, decision);
+        published += 1;
+        if published.is_multiple_of(PUBLISH_AT_ONCE) {
+            tokio::task::yield_now().await;
+        }
     }
     for (id, what) in passing {
         if let Some(row) = rows.get(&id) {
@@ -216,6 +224,7 @@ pub(super) async fn everything(state: &AppState) -> Result<(), StoreError> {
         }
     }
     let mut messages = read_messages(state, &wanted).await?;
+    let mut published = 0usize;
     for (id, was) in befores {
         let Some(row) = rows.remove(&id) else {
             continue;
@@ -235,6 +244,10 @@ pub(super) async fn everything(state: &AppState) -> Result<(), StoreError> {
             timers_changed: false,
         };
         state.peers.arrived(state, decision);
+        published += 1;
+        if published.is_multiple_of(PUBLISH_AT_ONCE) {
+            tokio::task::yield_now().await;
+        }
     }
     Ok(())
 }
