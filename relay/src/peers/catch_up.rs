@@ -68,14 +68,28 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
     ids.extend(passing.iter().map(|(id, _)| id.clone()));
     ids.sort();
     ids.dedup();
-    let rows: HashMap<ConversationId, ConversationRow> = state
-        .store
-        .conversations(&ids)
-        .await?
-        .into_iter()
-        .map(|row| (row.id.clone(), row))
-        .collect();
-    // Only what a client of this relay sees is read and published.
+    // Where each changed conversation's new messages start is known before reading it: the
+    // rows and the messages are read at once (one round trip less before an agent on this relay
+    // sees a message committed on another), the messages of conversations nobody here sees
+    // dropped after.
+    let wanted: Vec<(ConversationId, u64)> = {
+        let sent = state.peers.sent();
+        order
+            .iter()
+            .filter_map(|id| {
+                let first = changes.get(id)?.first;
+                let from = sent.upto(id).or(first.map(|seq| seq.saturating_sub(1)))?;
+                Some((id.clone(), from))
+            })
+            .collect()
+    };
+    let (rows, mut messages) = tokio::try_join!(
+        state.store.conversations(&ids),
+        read_messages(state, &wanted)
+    )?;
+    let rows: HashMap<ConversationId, ConversationRow> =
+        rows.into_iter().map(|row| (row.id.clone(), row)).collect();
+    // Only what a client of this relay sees is published.
     order.retain(|id| {
         rows.get(id)
             .zip(changes.get(id))
@@ -89,22 +103,6 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
                 )
             })
     });
-    let mut wanted = Vec::new();
-    for id in &order {
-        let (Some(row), Some(change)) = (rows.get(id), changes.get(id)) else {
-            continue;
-        };
-        let from = state
-            .peers
-            .sent()
-            .upto(id)
-            .or(change.first.map(|first| first.saturating_sub(1)))
-            .unwrap_or(row.last_seq);
-        if from < row.last_seq {
-            wanted.push((id.clone(), from));
-        }
-    }
-    let mut messages = read_messages(state, &wanted).await?;
     let mut published = 0usize;
     for id in order {
         let (Some(row), Some(change)) = (rows.get(&id), changes.remove(&id)) else {
