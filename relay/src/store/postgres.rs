@@ -31,6 +31,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) struct PostgresStore {
     pub(super) writer: Writer,
     reader: PgPool,
+    /// Sends the notes to the other relays (see `peers.rs`).
+    notifier: PgPool,
     /// How to connect again (the listener has a connection of its own); boxed, as it is large.
     connect: Box<PgConnectOptions>,
 }
@@ -69,9 +71,21 @@ impl PostgresStore {
         migrator.close().await?;
         let for_writer = connect.clone();
         let writer = Writer::start(move || PostgresWriter::open(for_writer), options.metrics)?;
+        // Without this, each note's transaction would wait for a WAL flush of its own, queued
+        // behind the writer's; a note lost in a crash is caught up from the tables anyway.
+        let notifier = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_lazy_with(
+                connect
+                    .clone()
+                    .application_name("tetap-relay notes")
+                    .options([("synchronous_commit", "off")]),
+            );
         Ok(Self {
             writer,
             reader,
+            notifier,
             connect: Box::new(connect),
         })
     }
@@ -85,6 +99,7 @@ impl PostgresStore {
     /// Closes the readers.
     pub(super) async fn close(&self) {
         self.reader.close().await;
+        self.notifier.close().await;
     }
 }
 

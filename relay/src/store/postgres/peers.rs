@@ -48,7 +48,7 @@ impl PostgresStore {
         sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::TEXT[]) AS payload")
             .bind(CHANNEL)
             .bind(payloads)
-            .execute(&self.reader)
+            .execute(&self.notifier)
             .await?;
         Ok(())
     }
