@@ -90,19 +90,25 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
     let rows: HashMap<ConversationId, ConversationRow> =
         rows.into_iter().map(|row| (row.id.clone(), row)).collect();
     // Only what a client of this relay sees is published.
-    order.retain(|id| {
-        rows.get(id)
-            .zip(changes.get(id))
-            .is_some_and(|(row, change)| {
-                seen_here(
-                    state,
-                    row,
-                    change.before.as_ref(),
-                    change.started,
-                    &change.notices,
-                )
-            })
-    });
+    let (seen, unseen): (Vec<ConversationId>, Vec<ConversationId>) =
+        order.into_iter().partition(|id| {
+            rows.get(id)
+                .zip(changes.get(id))
+                .is_some_and(|(row, change)| {
+                    seen_here(
+                        state,
+                        row,
+                        change.before.as_ref(),
+                        change.started,
+                        &change.notices,
+                    )
+                })
+        });
+    // What was published of those here is out of date from this note on: a client that comes
+    // to see one again starts from what it reads then, not from an old mark (a catch-up would
+    // publish everything in between once more).
+    state.peers.sent().forget(&unseen);
+    let order = seen;
     let mut published = 0usize;
     for id in order {
         let (Some(row), Some(change)) = (rows.get(&id), changes.remove(&id)) else {

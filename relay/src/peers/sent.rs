@@ -82,6 +82,13 @@ impl Sent {
         self.0.keys().cloned().collect()
     }
 
+    /// Stops following `ids`.
+    pub(super) fn forget(&mut self, ids: &[ConversationId]) {
+        for id in ids {
+            self.0.remove(id);
+        }
+    }
+
     /// Stops following the conversations `keep` refuses.
     pub(super) fn retain(&mut self, keep: impl Fn(&ConversationId) -> bool) {
         self.0.retain(|id, _| keep(id));
