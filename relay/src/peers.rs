@@ -11,7 +11,7 @@ mod sent;
 
 use crate::decide::Decision;
 use crate::state::AppState;
-use crate::store::ConversationRow;
+use crate::store::{ConversationRow, Shared};
 use note::{Note, What};
 use sent::Sent;
 use std::collections::HashSet;
@@ -190,10 +190,12 @@ pub async fn send_task(state: AppState) {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .take();
-    let Some(mut outbox) = outbox else { return };
+    let (Some(mut outbox), Some(shared)) = (outbox, state.store.shared()) else {
+        return;
+    };
     let mut notes = Vec::with_capacity(NOTES_AT_ONCE);
     while outbox.recv_many(&mut notes, NOTES_AT_ONCE).await > 0 {
-        if let Err(error) = state.store.notify(&notes).await {
+        if let Err(error) = shared.notify(&notes).await {
             tracing::warn!(%error, count = notes.len(), "notes to the other relays not sent");
         }
         notes.clear();
@@ -210,9 +212,9 @@ enum Heard {
 /// Listens to the other relays and publishes what they committed; catches up after every
 /// (re)connection and on the safety poll. Returns at once where the database is not shared.
 pub async fn listen_task(state: AppState) {
-    if !state.store.is_shared() {
+    let Some(shared) = state.store.shared() else {
         return;
-    }
+    };
     let (heard, mut hearing) = mpsc::channel::<Heard>(NOTES_AT_ONCE * 4);
     // The listening connection is read by a task of its own: a read cut short by the poll
     // could lose part of a notification.
@@ -236,32 +238,34 @@ pub async fn listen_task(state: AppState) {
                     }
                 }
                 notes.retain(|note| note.relay != state.peers.0.relay);
-                if let Err(error) = catch_up::notes(&state, notes).await {
+                if let Err(error) = catch_up::notes(&state, shared, notes).await {
                     tracing::warn!(%error, "notes from the other relays not read; catching up");
                     reconnected = true;
                 }
                 if reconnected {
-                    catch_up_logged(&state).await;
+                    catch_up_logged(&state, shared).await;
                 }
             }
-            _ = poll.tick() => catch_up_logged(&state).await,
+            _ = poll.tick() => catch_up_logged(&state, shared).await,
         }
     }
 }
 
-async fn catch_up_logged(state: &AppState) {
+async fn catch_up_logged(state: &AppState, shared: Shared<'_>) {
     state.metrics.relays_caught_up();
-    if let Err(error) = catch_up::everything(state).await {
+    if let Err(error) = catch_up::everything(state, shared).await {
         tracing::warn!(%error, "catching up with the other relays failed");
     }
 }
 
 /// Holds the listening connection and forwards what it hears.
 async fn listen(state: AppState, heard: mpsc::Sender<Heard>) {
+    let Some(shared) = state.store.shared() else {
+        return;
+    };
     loop {
-        let mut listener = match state.store.listen().await {
-            Ok(Some(listener)) => listener,
-            Ok(None) => return,
+        let mut listener = match shared.listen().await {
+            Ok(listener) => listener,
             Err(error) => {
                 tracing::warn!(%error, "cannot listen to the other relays; retrying");
                 tokio::time::sleep(RETRY_AFTER_ERROR).await;

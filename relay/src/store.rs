@@ -20,7 +20,7 @@ pub use rows::{
     ConversationRow, CustomerIdentity, DueTimer, MessageAuthorRow, NewConversation, NewMessage,
     Reader, SavedState,
 };
-pub use shared::Listener;
+pub use shared::{Listener, Shared};
 
 use postgres::PostgresStore;
 use sqlite::SqliteStore;

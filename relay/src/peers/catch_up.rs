@@ -5,7 +5,7 @@
 use super::note::{Before, Note, Notice, What};
 use crate::decide::Decision;
 use crate::state::AppState;
-use crate::store::{ConversationRow, StoreError};
+use crate::store::{ConversationRow, Shared, StoreError};
 use std::collections::{HashMap, HashSet};
 use tetap_shared::{AgentEvent, ConversationId, ConversationState, Message, ServerFrame};
 
@@ -27,7 +27,11 @@ struct Changes {
 }
 
 /// Publishes what a batch of the other relays' notes points at.
-pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), StoreError> {
+pub(super) async fn notes(
+    state: &AppState,
+    shared: Shared<'_>,
+    notes: Vec<Note>,
+) -> Result<(), StoreError> {
     if notes.is_empty() {
         return Ok(());
     }
@@ -83,10 +87,8 @@ pub(super) async fn notes(state: &AppState, notes: Vec<Note>) -> Result<(), Stor
             })
             .collect()
     };
-    let (rows, mut messages) = tokio::try_join!(
-        state.store.conversations(&ids),
-        read_messages(state, &wanted)
-    )?;
+    let (rows, mut messages) =
+        tokio::try_join!(shared.conversations(&ids), read_messages(shared, &wanted))?;
     let rows: HashMap<ConversationId, ConversationRow> =
         rows.into_iter().map(|row| (row.id.clone(), row)).collect();
     // Only what a client of this relay sees is published.
@@ -173,14 +175,14 @@ fn pass_on(state: &AppState, row: &ConversationRow, what: What) {
 
 /// Reads the tables for everything this relay's clients follow and publishes what they were
 /// not told: after the listener (re)connected, and on the safety poll.
-pub(super) async fn everything(state: &AppState) -> Result<(), StoreError> {
+pub(super) async fn everything(state: &AppState, shared: Shared<'_>) -> Result<(), StoreError> {
     // A relay that died may have left a conversation queued or a timer set unannounced.
     state.wake.routing.notify_one();
     state.wake.timers.notify_one();
     let mut rows: HashMap<ConversationId, ConversationRow> = HashMap::new();
     let followed = state.peers.sent().ids();
     for chunk in followed.chunks(ROWS_AT_ONCE) {
-        rows.extend(by_id(state.store.conversations(chunk).await?));
+        rows.extend(by_id(shared.conversations(chunk).await?));
     }
     let customers: Vec<_> = state
         .hub
@@ -189,7 +191,7 @@ pub(super) async fn everything(state: &AppState) -> Result<(), StoreError> {
         .map(|(identity, _)| identity)
         .collect();
     for chunk in customers.chunks(ROWS_AT_ONCE) {
-        rows.extend(by_id(state.store.current_conversations(chunk).await?));
+        rows.extend(by_id(shared.current_conversations(chunk).await?));
     }
     for agent in state.hub.agents_listening() {
         if let Some(config) = state.config.agent(&agent) {
@@ -227,7 +229,7 @@ pub(super) async fn everything(state: &AppState) -> Result<(), StoreError> {
             }
         }
     }
-    let mut messages = read_messages(state, &wanted).await?;
+    let mut messages = read_messages(shared, &wanted).await?;
     let mut published = 0usize;
     for (id, was) in befores {
         let Some(row) = rows.remove(&id) else {
@@ -261,16 +263,12 @@ fn by_id(rows: Vec<ConversationRow>) -> impl Iterator<Item = (ConversationId, Co
 }
 
 async fn read_messages(
-    state: &AppState,
+    shared: Shared<'_>,
     wanted: &[(ConversationId, u64)],
 ) -> Result<HashMap<ConversationId, Vec<Message>>, StoreError> {
     let mut messages: HashMap<ConversationId, Vec<Message>> = HashMap::new();
     for chunk in wanted.chunks(ROWS_AT_ONCE) {
-        for (id, message) in state
-            .store
-            .messages_after_each(chunk, MESSAGES_AT_ONCE)
-            .await?
-        {
+        for (id, message) in shared.messages_after_each(chunk, MESSAGES_AT_ONCE).await? {
             messages.entry(id).or_default().push(message);
         }
     }

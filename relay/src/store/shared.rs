@@ -1,8 +1,8 @@
 //! The store as several relays share it: notifications between them (PostgreSQL's
-//! `LISTEN`/`NOTIFY`; a SQLite file has one relay, which tells nobody) and the batched reads a
-//! relay catches up with.
+//! `LISTEN`/`NOTIFY`) and the batched reads a relay catches up with. A SQLite file has one
+//! relay, which tells nobody: there is no such handle on it.
 
-use super::postgres::PostgresListener;
+use super::postgres::{PostgresListener, PostgresStore};
 use super::{ConversationRow, CustomerIdentity, Engine, Store, StoreError};
 use tetap_shared::{ConversationId, Message};
 
@@ -22,26 +22,34 @@ impl Listener {
     }
 }
 
+/// The store of a database other relays may share.
+#[derive(Clone, Copy)]
+pub struct Shared<'a>(&'a PostgresStore);
+
 impl Store {
+    /// The store as relays sharing it see it; `None` where no other relay can (SQLite).
+    pub fn shared(&self) -> Option<Shared<'_>> {
+        match &self.engine {
+            Engine::Sqlite(_) => None,
+            Engine::Postgres(db) => Some(Shared(db)),
+        }
+    }
+
     /// Whether other relays may share this database and must hear of its commits.
     pub fn is_shared(&self) -> bool {
-        matches!(self.engine, Engine::Postgres(_))
+        self.shared().is_some()
     }
+}
 
+impl Shared<'_> {
     /// Sends each payload, in order, to every relay listening on this database.
     pub async fn notify(&self, payloads: &[String]) -> Result<(), StoreError> {
-        match &self.engine {
-            Engine::Sqlite(_) => Ok(()),
-            Engine::Postgres(db) => db.notify(payloads).await,
-        }
+        self.0.notify(payloads).await
     }
 
-    /// Starts listening to the other relays; `None` where there are none (SQLite).
-    pub async fn listen(&self) -> Result<Option<Listener>, StoreError> {
-        match &self.engine {
-            Engine::Sqlite(_) => Ok(None),
-            Engine::Postgres(db) => Ok(Some(Listener(db.listen().await?))),
-        }
+    /// Starts listening to the other relays.
+    pub async fn listen(&self) -> Result<Listener, StoreError> {
+        Ok(Listener(self.0.listen().await?))
     }
 
     /// The conversations of `ids` that exist, in no particular order.
@@ -49,16 +57,7 @@ impl Store {
         &self,
         ids: &[ConversationId],
     ) -> Result<Vec<ConversationRow>, StoreError> {
-        match &self.engine {
-            Engine::Sqlite(db) => {
-                let mut rows = Vec::with_capacity(ids.len());
-                for id in ids {
-                    rows.extend(db.conversation(id).await?);
-                }
-                Ok(rows)
-            }
-            Engine::Postgres(db) => db.conversations(ids).await,
-        }
+        self.0.conversations(ids).await
     }
 
     /// The current (not closed) conversations of `identities`.
@@ -66,16 +65,7 @@ impl Store {
         &self,
         identities: &[CustomerIdentity],
     ) -> Result<Vec<ConversationRow>, StoreError> {
-        match &self.engine {
-            Engine::Sqlite(db) => {
-                let mut rows = Vec::new();
-                for identity in identities {
-                    rows.extend(db.current_conversation(identity).await?);
-                }
-                Ok(rows)
-            }
-            Engine::Postgres(db) => db.current_conversations(identities).await,
-        }
+        self.0.current_conversations(identities).await
     }
 
     /// Each conversation's messages after its `seq`, ascending, at most `limit` of each.
@@ -84,16 +74,6 @@ impl Store {
         after: &[(ConversationId, u64)],
         limit: u32,
     ) -> Result<Vec<(ConversationId, Message)>, StoreError> {
-        match &self.engine {
-            Engine::Sqlite(db) => {
-                let mut messages = Vec::new();
-                for (id, seq) in after {
-                    let page = db.messages_after(id, *seq, limit).await?;
-                    messages.extend(page.into_iter().map(|m| (id.clone(), m)));
-                }
-                Ok(messages)
-            }
-            Engine::Postgres(db) => db.messages_after_each(after, limit).await,
-        }
+        self.0.messages_after_each(after, limit).await
     }
 }
