@@ -110,35 +110,19 @@ pub(super) async fn notes(
     // to see one again starts from what it reads then, not from an old mark (a catch-up would
     // publish everything in between once more).
     state.peers.sent().forget(&unseen);
-    let order = seen;
-    let mut published = 0usize;
-    for id in order {
+    let mut publisher = Publisher::default();
+    for id in seen {
         let (Some(row), Some(change)) = (rows.get(&id), changes.remove(&id)) else {
             continue;
         };
-        let mut before = row.clone();
-        if let Some(was) = change.before {
-            before.state = was.state;
-            before.agent_id = was.agent;
-        }
-        let decision = Decision {
-            before,
-            after: row.clone(),
-            messages: messages.remove(&id).unwrap_or_default(),
-            notices: change
-                .notices
-                .into_iter()
-                .map(|notice| (notice.agent, notice.kind.into()))
-                .collect(),
-            route: false,
-            started: change.started,
-            timers_changed: false,
-        };
-        state.peers.arrived(state, decision);
-        published += 1;
-        if published.is_multiple_of(PUBLISH_AT_ONCE) {
-            tokio::task::yield_now().await;
-        }
+        let mut decision = committed_elsewhere(row.clone(), change.before, change.started);
+        decision.messages = messages.remove(&id).unwrap_or_default();
+        decision.notices = change
+            .notices
+            .into_iter()
+            .map(|notice| (notice.agent, notice.kind.into()))
+            .collect();
+        publisher.publish(state, decision).await;
     }
     for (id, what) in passing {
         if let Some(row) = rows.get(&id) {
@@ -217,7 +201,11 @@ pub(super) async fn everything(state: &AppState, shared: Shared<'_>) -> Result<(
                         wanted.push((row.id.clone(), upto));
                     }
                     if moved || upto < row.last_seq {
-                        befores.insert(row.id.clone(), Some((track.state, track.agent.clone())));
+                        let was = Before {
+                            state: track.state,
+                            agent: track.agent.clone(),
+                        };
+                        befores.insert(row.id.clone(), Some(was));
                     }
                 }
                 // New to this relay's clients since they read the store: a conversation
@@ -230,32 +218,52 @@ pub(super) async fn everything(state: &AppState, shared: Shared<'_>) -> Result<(
         }
     }
     let mut messages = read_messages(shared, &wanted).await?;
-    let mut published = 0usize;
+    let mut publisher = Publisher::default();
     for (id, was) in befores {
         let Some(row) = rows.remove(&id) else {
             continue;
         };
-        let mut before = row.clone();
-        if let Some((was_state, was_agent)) = &was {
-            before.state = *was_state;
-            before.agent_id.clone_from(was_agent);
-        }
-        let decision = Decision {
-            before,
-            after: row,
-            messages: messages.remove(&id).unwrap_or_default(),
-            notices: Vec::new(),
-            route: false,
-            started: was.is_none(),
-            timers_changed: false,
-        };
+        let started = was.is_none();
+        let mut decision = committed_elsewhere(row, was, started);
+        decision.messages = messages.remove(&id).unwrap_or_default();
+        publisher.publish(state, decision).await;
+    }
+    Ok(())
+}
+
+/// What another relay committed, as this relay publishes it: the conversation as read now,
+/// after the state and agent it had before (`was`, when they changed); messages and notices
+/// are the caller's to add.
+fn committed_elsewhere(row: ConversationRow, was: Option<Before>, started: bool) -> Decision {
+    let mut before = row.clone();
+    if let Some(was) = was {
+        before.state = was.state;
+        before.agent_id = was.agent;
+    }
+    Decision {
+        before,
+        after: row,
+        messages: Vec::new(),
+        notices: Vec::new(),
+        route: false,
+        started,
+        timers_changed: false,
+    }
+}
+
+/// Publishes decisions read together, letting the sockets' tasks run every
+/// [`PUBLISH_AT_ONCE`] of them.
+#[derive(Default)]
+struct Publisher(usize);
+
+impl Publisher {
+    async fn publish(&mut self, state: &AppState, decision: Decision) {
         state.peers.arrived(state, decision);
-        published += 1;
-        if published.is_multiple_of(PUBLISH_AT_ONCE) {
+        self.0 += 1;
+        if self.0.is_multiple_of(PUBLISH_AT_ONCE) {
             tokio::task::yield_now().await;
         }
     }
-    Ok(())
 }
 
 fn by_id(rows: Vec<ConversationRow>) -> impl Iterator<Item = (ConversationId, ConversationRow)> {
