@@ -106,38 +106,39 @@ where
 /// The messages a write is committing, marked for the relay's peers until it publishes them:
 /// another relay's note or a catch-up may read them from the tables first, and must leave
 /// them to this relay (the sender gets its ack, not an echo). A write taken again unmarks
-/// what its earlier run made.
+/// what its earlier run made. Nothing at all where no other relay can exist (SQLite).
 #[derive(Clone)]
 struct Committing {
     peers: crate::peers::Peers,
-    ids: Arc<std::sync::Mutex<Vec<String>>>,
+    ids: Option<Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
 impl Committing {
     fn new(state: &AppState) -> Self {
         Self {
             peers: state.peers.clone(),
-            ids: Arc::default(),
+            ids: state.store.is_shared().then(Arc::default),
         }
     }
 
     fn mark<T: Committed>(&self, done: Result<T, DecideError>) -> Result<T, DecideError> {
-        let mut ids = self
-            .ids
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.peers.not_committed(&ids);
-        *ids = match &done {
-            Ok(done) => self.peers.committing(done.messages()),
-            Err(_) => Vec::new(),
-        };
+        if let Some(ids) = &self.ids {
+            let mut ids = ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            self.peers.not_committed(&ids);
+            *ids = match &done {
+                Ok(done) => self.peers.committing(done.messages()),
+                Err(_) => Vec::new(),
+            };
+        }
         done
     }
 
     /// The write failed: nothing it marked will be published.
     fn failed(&self) {
-        let ids = std::mem::take(&mut *self.ids.lock().unwrap_or_else(|p| p.into_inner()));
-        self.peers.not_committed(&ids);
+        if let Some(ids) = &self.ids {
+            let ids = std::mem::take(&mut *ids.lock().unwrap_or_else(|p| p.into_inner()));
+            self.peers.not_committed(&ids);
+        }
     }
 }
 
